@@ -24,3 +24,5 @@ export {
   FrameDecoder,
 } from './frame.js';
 export { RequestCode, ResponseCode, requestCodeName, responseCodeName } from './codes.js';
+export { parseRmqJson, parseRmqJsonBody, stringifyRmqJson, JsonDialectError } from './json.js';
+export type { JsonValue } from './json.js';
