@@ -16,7 +16,7 @@ describe('RocketMQ JSON dialect', () => {
     const v = parseRmqJson(text) as Record<string, unknown>;
     const table = v['offsetTable'];
     expect(table).toBeInstanceOf(Map);
-    const [[key, val]] = [...(table as Map<unknown, unknown>)];
+    const [key, val] = [...(table as Map<unknown, unknown>)][0] ?? [];
     expect(key).toEqual({ brokerName: 'a', queueId: 0, topic: 't' });
     expect(val).toEqual({ brokerOffset: 5, consumerOffset: 3, lastTimestamp: 0 });
     expect(stringifyRmqJson({ offsetTable: table })).toBe(
