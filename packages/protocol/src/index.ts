@@ -159,6 +159,7 @@ export {
   decodeAnySendMessageRequestHeader,
   decodeSendMessageResponseHeader,
   encodeSendMessageResponseHeader,
+  encodeSendMessageResponseFields,
   decodeConsumerSendMsgBackRequestHeader,
   encodeConsumerSendMsgBackRequestHeader,
   decodeReplyMessageRequestHeader,

@@ -13,7 +13,8 @@
  * j reconsumeTimes, k unitMode, l maxReconsumeTimes, m batch, n bname.
  * The body of a send is the message body (a batch body for 320).
  */
-import { defineHeader } from './spec.js';
+import { javaHashMapOrder } from '../javahash.js';
+import { type HeaderKeyOrder, defineHeader } from './spec.js';
 
 export interface SendMessageRequestHeader {
   producerGroup: string;
@@ -155,6 +156,30 @@ const sendMessageResponse = defineHeader<SendMessageResponseHeader>('SendMessage
 });
 export const decodeSendMessageResponseHeader = sendMessageResponse.decode;
 export const encodeSendMessageResponseHeader = sendMessageResponse.encode;
+
+/**
+ * All extFields of a Java broker's send response: the 4.9 SendMessageProcessor
+ * adds MSG_REGION (brokerConfig.regionId, default "DefaultRegion") and
+ * TRACE_ON (brokerConfig.traceOn, default true) before the header fields.
+ * `java` gives the JSON-header order (one HashMap); `declared` the binary
+ * order (header fields a FastCodesHeader writes first, then the map).
+ */
+export function encodeSendMessageResponseFields(
+  header: SendMessageResponseHeader,
+  regionId = 'DefaultRegion',
+  traceOn = true,
+  order: HeaderKeyOrder = 'java',
+): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const k of javaHashMapOrder(['MSG_REGION', 'TRACE_ON'])) extra[k] = k === 'MSG_REGION' ? regionId : String(traceOn);
+  const fields = sendMessageResponse.encode(header, 'declared');
+  if (order === 'declared') return { ...fields, ...extra };
+  // Java inserts the two extras first, then the header fields in declaration order.
+  const all: Record<string, string> = { MSG_REGION: regionId, TRACE_ON: String(traceOn), ...fields };
+  const out: Record<string, string> = {};
+  for (const k of javaHashMapOrder(Object.keys(all))) out[k] = all[k]!;
+  return out;
+}
 
 export interface ConsumerSendMsgBackRequestHeader {
   /** Commit log offset of the message being returned. */
