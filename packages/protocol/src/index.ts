@@ -333,6 +333,8 @@ export {
   queueDataJson,
   topicRouteDataJson,
   encodeTopicRouteData,
+  routeJsonStyleFor,
+  STANDARD_JSON_MIN_VERSION,
 } from './body/route.js';
 export type {
   QueueData,

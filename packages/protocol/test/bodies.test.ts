@@ -61,6 +61,7 @@ import {
   encodeTopicStatsTable,
   javaCrc32,
   parseProperties,
+  routeJsonStyleFor,
   serializeProperties,
 } from '@rocketmq-ts/protocol';
 import type {
@@ -92,13 +93,27 @@ describe('TopicRouteData', () => {
   });
 
   it('emits standard JSON with quoted, sorted keys as a 4.9.4+ NameServer does', () => {
-    expect(encodeTopicRouteData(route).toString()).toBe(
+    expect(routeJsonStyleFor(401)).toBe('standard');
+    expect(routeJsonStyleFor(121)).toBe('fastjson');
+    expect(routeJsonStyleFor(121, true)).toBe('standard');
+    expect(encodeTopicRouteData(route, 'standard').toString()).toBe(
       '{"brokerDatas":[{"brokerAddrs":{"0":"127.0.0.1:10911","1":"127.0.0.1:10921"},"brokerName":"broker-a","cluster":"DefaultCluster"}],' +
         '"filterServerTable":{},"queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}]}',
     );
-    const back = decodeTopicRouteData(encodeTopicRouteData(route));
+    const back = decodeTopicRouteData(encodeTopicRouteData(route, 'standard'));
     expect(back.brokerDatas[0]!.brokerAddrs).toEqual(new Map([[0, '127.0.0.1:10911'], [1, '127.0.0.1:10921']]));
     expect(back.queueDatas).toEqual(route.queueDatas);
+  });
+
+  it('keeps broker ids readable by a split-on-comma-and-colon reader, as rocketmq-client-go parses brokerAddrs', () => {
+    // The Go client takes the raw brokerAddrs text, splits entries on ",",
+    // splits each at the first ":" and parses the left side as an integer.
+    const ids = (text: string): number[] => {
+      const addrs = /"brokerAddrs":(\{[^}]*\})/.exec(text)![1]!;
+      return addrs.slice(1, -1).split(',').map((e) => Number.parseInt(e.slice(0, e.indexOf(':')), 10));
+    };
+    expect(ids(encodeTopicRouteData(route).toString())).toEqual([0, 1]);
+    expect(ids(encodeTopicRouteData(route, 'standard').toString())).toEqual([NaN, NaN]);
   });
 
   it('reads 5.x extras and a filter server table', () => {

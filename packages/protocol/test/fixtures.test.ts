@@ -44,7 +44,7 @@ const frame = (file: string): Buffer => frames.get(file) ?? Buffer.alloc(0);
 const expectedHeaders: Record<string, object | undefined> = {
   '01-105-GET_ROUTEINFO_BY_TOPIC.bin': { topic: 'TopicCapture' },
   '02-310-SEND_MESSAGE_V2.bin': {
-    a: 'PG_CAPTURE', b: 'TopicCapture', c: 'TBW102', d: 4, e: 0, f: 0, g: 1795276199493, h: 0,
+    a: 'PG_CAPTURE', b: 'TopicCapture', c: 'TBW102', d: 4, e: 0, f: 0, g: 1795276318592, h: 0,
     i: 'TAGS\u0001TagA\u0002KEYS\u0001key1\u0002', j: 0, k: false, m: false,
   },
   '03-35-UNREGISTER_CLIENT.bin': { clientID: '127.0.0.1@capture-producer', producerGroup: 'PG_CAPTURE' },
@@ -53,17 +53,18 @@ const expectedHeaders: Record<string, object | undefined> = {
   '06-14-QUERY_CONSUMER_OFFSET.bin': { consumerGroup: 'CG_CAPTURE', topic: 'TopicCapture', queueId: 0 },
   '07-11-PULL_MESSAGE.bin': {
     consumerGroup: 'CG_CAPTURE', topic: 'TopicCapture', queueId: 0, queueOffset: 0, maxMsgNums: 32, sysFlag: 6,
-    commitOffset: 0, suspendTimeoutMillis: 15000, subscription: 'TagA', subVersion: 1795276199496,
+    commitOffset: 0, suspendTimeoutMillis: 15000, subscription: 'TagA', subVersion: 1795276318596,
   },
   '08-36-CONSUMER_SEND_MSG_BACK.bin': {
-    offset: 0, group: 'CG_CAPTURE', delayLevel: 0, originMsgId: '7F0000010000AB1B0000000000000000', originTopic: 'TopicCapture',
+    offset: 0, group: 'CG_CAPTURE', delayLevel: 0, originMsgId: '7F000001000085F10000000000000000', originTopic: 'TopicCapture',
     unitMode: false, maxReconsumeTimes: 16,
   },
   '09-11-PULL_MESSAGE-2.bin': {
     consumerGroup: 'CG_CAPTURE', topic: 'TopicCapture', queueId: 0, queueOffset: 1, maxMsgNums: 32, sysFlag: 6,
-    commitOffset: 0, suspendTimeoutMillis: 15000, subscription: 'TagA', subVersion: 1795276199496,
+    commitOffset: 0, suspendTimeoutMillis: 15000, subscription: 'TagA', subVersion: 1795276318596,
   },
   '10-15-UPDATE_CONSUMER_OFFSET.bin': { consumerGroup: 'CG_CAPTURE', topic: 'TopicCapture', queueId: 0, commitOffset: 1 },
+  '11-29-SEARCH_OFFSET_BY_TIMESTAMP.bin': { topic: 'TopicCapture', queueId: 0, timestamp: 1700000000000 },
 };
 
 /**
@@ -152,7 +153,7 @@ describe('ali-ons captured frames', () => {
       messageModel: 'CLUSTERING',
       consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
       subscriptionDataSet: [
-        { classFilterMode: false, topic: 'TopicCapture', subString: 'TagA', tagsSet: ['TagA'], codeSet: [2598919], subVersion: 1795276199496, expressionType: 'TAG' },
+        { classFilterMode: false, topic: 'TopicCapture', subString: 'TagA', tagsSet: ['TagA'], codeSet: [2598919], subVersion: 1795276318596, expressionType: 'TAG' },
       ],
       unitMode: false,
     });
@@ -215,7 +216,7 @@ describe('Java canonical frames', () => {
 
   it('builds the route response from typed data', () => {
     const route = decodeTopicRouteData(decodeFrame(java.routeResponse).body!);
-    const res = createResponse({ opaque: 3, serializeType: SerializeType.JSON }, 0, undefined, {}, encodeTopicRouteData(route));
+    const res = createResponse({ opaque: 3, serializeType: SerializeType.JSON }, 0, undefined, {}, encodeTopicRouteData(route, 'standard'));
     expect(encodeFrame(res).equals(java.routeResponse)).toBe(true);
     expect(encodeTopicRouteData(route, 'fastjson').toString()).toBe(java.routeResponseFastjsonBody);
   });

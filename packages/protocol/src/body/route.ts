@@ -6,12 +6,15 @@
  *    "filterServerTable":{},"orderTopicConf":"..."?,
  *    "queueDatas":[{"brokerName":"b","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}]}
  *
- * Two encodings, as a 4.9.4+ NameServer picks per request:
+ * Two encodings, as a 4.9.4+ NameServer picks per request (routeJsonStyleFor):
  * - `standard`: quoted keys, map keys sorted (SerializerFeature.QuoteFieldNames,
  *   MapSortField, BrowserCompatible); sent when the request's version is
  *   V4_9_4 (401) or later, or it asks acceptStandardJsonOnly.
- * - `fastjson`: fastjson's default, brokerAddrs keys unquoted; sent to older
- *   clients. Every client we know reads both.
+ * - `fastjson` (the default here): fastjson's default, brokerAddrs keys
+ *   unquoted; sent to older clients. Java and ali-ons read both forms, but
+ *   rocketmq-client-go splits brokerAddrs on "," and ":" and parses the key
+ *   as an integer, so with quoted keys every address lands on brokerId 0
+ *   (the last one wins): Go clients need this form.
  */
 import { type JsonValue, stringifyRmqJson } from '../json.js';
 import { Reader, fastjsonOrder, objectValue, stringValue } from './read.js';
@@ -44,6 +47,14 @@ export interface TopicRouteData {
 }
 
 export type RouteJsonStyle = 'standard' | 'fastjson';
+
+/** V4_9_4's ordinal in MQVersion.Version: the first client version given standard JSON. */
+export const STANDARD_JSON_MIN_VERSION = 401;
+
+/** The form a 4.9.4 NameServer answers GET_ROUTEINFO_BY_TOPIC in, for this request. */
+export function routeJsonStyleFor(requestVersion: number, acceptStandardJsonOnly?: boolean): RouteJsonStyle {
+  return requestVersion >= STANDARD_JSON_MIN_VERSION || acceptStandardJsonOnly === true ? 'standard' : 'fastjson';
+}
 
 export function decodeQueueData(r: Reader): QueueData {
   return {
@@ -85,7 +96,7 @@ function sortedMap<K extends string | number, V>(m: Map<K, V>): Map<K, V> {
 }
 
 /** The JSON value of a BrokerData, in fastjson's field order. */
-export function brokerDataJson(b: BrokerData, style: RouteJsonStyle = 'standard'): Record<string, unknown> {
+export function brokerDataJson(b: BrokerData, style: RouteJsonStyle = 'fastjson'): Record<string, unknown> {
   const addrs =
     style === 'standard'
       ? new Map([...sortedMap(b.brokerAddrs).entries()].map(([k, v]) => [String(k), v]))
@@ -103,7 +114,7 @@ export function queueDataJson(q: QueueData): Record<string, unknown> {
   return fastjsonOrder({ ...q });
 }
 
-export function topicRouteDataJson(route: TopicRouteData, style: RouteJsonStyle = 'standard'): Record<string, unknown> {
+export function topicRouteDataJson(route: TopicRouteData, style: RouteJsonStyle = 'fastjson'): Record<string, unknown> {
   return fastjsonOrder({
     brokerDatas: route.brokerDatas.map((b) => brokerDataJson(b, style)),
     filterServerTable: style === 'standard' ? sortedMap(route.filterServerTable) : route.filterServerTable,
@@ -112,7 +123,7 @@ export function topicRouteDataJson(route: TopicRouteData, style: RouteJsonStyle 
   });
 }
 
-export function encodeTopicRouteData(route: TopicRouteData, style: RouteJsonStyle = 'standard'): Buffer {
+export function encodeTopicRouteData(route: TopicRouteData, style: RouteJsonStyle = 'fastjson'): Buffer {
   return Buffer.from(stringifyRmqJson(topicRouteDataJson(route, style)), 'utf8');
 }
 
