@@ -1,6 +1,9 @@
 /**
  * Request codes of RocketMQ's remoting protocol, as numbered by Apache RocketMQ
- * 4.9.x (common/.../protocol/RequestCode.java), plus the 5.x codes we serve.
+ * 4.9.x (common/.../protocol/RequestCode.java), then the 5.x additions.
+ * 5.x dropped the 4.9 ACL codes 50-53 (replaced by AUTH_* 3001-3010); 4.9
+ * has no 217 (ali-ons names 217 GET_KV_CONFIG_BY_VALUE, a 3.x code, and
+ * never calls it).
  */
 export const RequestCode = {
   SEND_MESSAGE: 10,
@@ -98,8 +101,70 @@ export const RequestCode = {
   ADD_WRITE_PERM_OF_BROKER: 327,
   GET_ALL_PRODUCER_INFO: 328,
   DELETE_EXPIRED_COMMITLOG: 329,
-  // 5.x
+  // 5.x (remoting/.../protocol/RequestCode.java on develop). A 5.x Java
+  // client or mqadmin may send these to a remoting broker or NameServer.
+  UPDATE_AND_CREATE_TOPIC_LIST: 18,
+  GET_CLIENT_CONFIG: 47,
+  GET_TIMER_CHECK_POINT: 60,
+  GET_TIMER_METRICS: 61,
+  REGISTER_TOPIC_IN_NAMESRV: 217,
+  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST: 225,
+  QUERY_TOPICS_BY_CONSUMER: 343,
+  QUERY_SUBSCRIPTION_BY_CONSUMER: 345,
+  GET_TOPIC_CONFIG: 351,
+  GET_SUBSCRIPTIONGROUP_CONFIG: 352,
+  UPDATE_AND_GET_GROUP_FORBIDDEN: 353,
+  CHECK_ROCKSDB_CQ_WRITE_PROGRESS: 354,
+  EXPORT_ROCKSDB_CONFIG_TO_JSON: 355,
   LITE_PULL_MESSAGE: 361,
+  RECALL_MESSAGE: 370,
+  QUERY_ASSIGNMENT: 400,
+  SET_MESSAGE_REQUEST_MODE: 401,
+  GET_ALL_MESSAGE_REQUEST_MODE: 402,
+  UPDATE_AND_CREATE_STATIC_TOPIC: 513,
+  GET_BROKER_MEMBER_GROUP: 901,
+  ADD_BROKER: 902,
+  REMOVE_BROKER: 903,
+  BROKER_HEARTBEAT: 904,
+  NOTIFY_MIN_BROKER_ID_CHANGE: 905,
+  EXCHANGE_BROKER_HA_INFO: 906,
+  GET_BROKER_HA_STATUS: 907,
+  RESET_MASTER_FLUSH_OFFSET: 908,
+  CONTROLLER_ALTER_SYNC_STATE_SET: 1001,
+  CONTROLLER_ELECT_MASTER: 1002,
+  CONTROLLER_REGISTER_BROKER: 1003,
+  CONTROLLER_GET_REPLICA_INFO: 1004,
+  CONTROLLER_GET_METADATA_INFO: 1005,
+  CONTROLLER_GET_SYNC_STATE_DATA: 1006,
+  GET_BROKER_EPOCH_CACHE: 1007,
+  NOTIFY_BROKER_ROLE_CHANGED: 1008,
+  UPDATE_CONTROLLER_CONFIG: 1009,
+  GET_CONTROLLER_CONFIG: 1010,
+  CLEAN_BROKER_DATA: 1011,
+  CONTROLLER_GET_NEXT_BROKER_ID: 1012,
+  CONTROLLER_APPLY_BROKER_ID: 1013,
+  UPDATE_COLD_DATA_FLOW_CTR_CONFIG: 2001,
+  REMOVE_COLD_DATA_FLOW_CTR_CONFIG: 2002,
+  GET_COLD_DATA_FLOW_CTR_INFO: 2003,
+  SET_COMMITLOG_READ_MODE: 2004,
+  AUTH_CREATE_USER: 3001,
+  AUTH_UPDATE_USER: 3002,
+  AUTH_DELETE_USER: 3003,
+  AUTH_GET_USER: 3004,
+  AUTH_LIST_USER: 3005,
+  AUTH_CREATE_ACL: 3006,
+  AUTH_UPDATE_ACL: 3007,
+  AUTH_DELETE_ACL: 3008,
+  AUTH_GET_ACL: 3009,
+  AUTH_LIST_ACL: 3010,
+  POP_MESSAGE: 200050,
+  ACK_MESSAGE: 200051,
+  PEEK_MESSAGE: 200052,
+  CHANGE_MESSAGE_INVISIBLETIME: 200053,
+  NOTIFICATION: 200054,
+  POLLING_INFO: 200055,
+  POP_ROLLBACK: 200056,
+  BATCH_ACK_MESSAGE: 200151,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 
@@ -142,11 +207,48 @@ export const ResponseCode = {
   DELETE_ACL_CONFIG_FAILED: 210,
   UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED: 211,
   FLOW_CONTROL: 215,
+  // 5.x. 209-211 are reused in 5.x with other meanings (POLLING_FULL,
+  // POLLING_TIMEOUT, BROKER_NOT_EXIST); names resolve to the 4.9 meaning.
+  INVALID_PARAMETER: 29,
+  POLLING_FULL: 209,
+  POLLING_TIMEOUT: 210,
+  BROKER_NOT_EXIST: 211,
+  BROKER_DISPATCH_NOT_COMPLETE: 212,
+  BROADCAST_CONSUMPTION: 213,
+  NOT_LEADER_FOR_QUEUE: 501,
+  ILLEGAL_OPERATION: 604,
+  GO_AWAY: 1500,
+  CONTROLLER_FENCED_MASTER_EPOCH: 2000,
+  CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH: 2001,
+  CONTROLLER_INVALID_MASTER: 2002,
+  CONTROLLER_INVALID_REPLICAS: 2003,
+  CONTROLLER_MASTER_NOT_AVAILABLE: 2004,
+  CONTROLLER_INVALID_REQUEST: 2005,
+  CONTROLLER_BROKER_NOT_ALIVE: 2006,
+  CONTROLLER_NOT_LEADER: 2007,
+  CONTROLLER_BROKER_METADATA_NOT_EXIST: 2008,
+  CONTROLLER_INVALID_CLEAN_BROKER_METADATA: 2009,
+  CONTROLLER_BROKER_NEED_TO_BE_REGISTERED: 2010,
+  CONTROLLER_MASTER_STILL_EXIST: 2011,
+  CONTROLLER_ELECT_MASTER_FAILED: 2012,
+  CONTROLLER_ALTER_SYNC_STATE_SET_FAILED: 2013,
+  CONTROLLER_BROKER_ID_INVALID: 2014,
+  CONTROLLER_JRAFT_INTERNAL_ERROR: 2015,
+  CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS: 2016,
+  USER_NOT_EXIST: 3001,
+  POLICY_NOT_EXIST: 3002,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
-const requestCodeNames = new Map<number, string>(Object.entries(RequestCode).map(([k, v]) => [v, k]));
-const responseCodeNames = new Map<number, string>(Object.entries(ResponseCode).map(([k, v]) => [v, k]));
+/** Number -> first name listed for it (so a 4.9 name wins over a 5.x reuse). */
+function firstNames(table: Record<string, number>): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [k, v] of Object.entries(table)) if (!names.has(v)) names.set(v, k);
+  return names;
+}
+
+const requestCodeNames = firstNames(RequestCode);
+const responseCodeNames = firstNames(ResponseCode);
 
 /** The name of a request code for logs, or its number when unknown. */
 export function requestCodeName(code: number): string {
