@@ -196,7 +196,8 @@ class LenientParser {
     }
     if (composite) return new Map(entries);
     const obj: { [key: string]: JsonValue } = {};
-    for (const [k, v] of entries) obj[String(k)] = v;
+    // defineProperty, not assignment: "__proto__" is a legal topic name and must stay data.
+    for (const [k, v] of entries) Object.defineProperty(obj, String(k), { value: v, enumerable: true, writable: true, configurable: true });
     return obj;
   }
 }

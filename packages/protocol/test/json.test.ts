@@ -36,3 +36,12 @@ describe('RocketMQ JSON dialect', () => {
     }
   });
 });
+
+describe('RocketMQ JSON dialect and hostile keys', () => {
+  it('keeps "__proto__" as a data key in the lenient parser', () => {
+    const v = parseRmqJson('{0:"a","__proto__":{"polluted":true}}') as Record<string, unknown>;
+    expect(Object.keys(v)).toEqual(['0', '__proto__']);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  });
+});
