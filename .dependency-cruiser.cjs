@@ -48,7 +48,7 @@ module.exports = {
   forbidden,
   options: {
     includeOnly: '^packages/',
-    exclude: { path: '(^|/)node_modules/|^packages/[^/]+/dist/.*\\.map$' },
+    exclude: { path: '(^|/)node_modules/|^packages/[^/]+/dist/.*[.]map$' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.test.json' },
     enhancedResolveOptions: {
