@@ -41,7 +41,7 @@ export class HeaderDecodeError extends RmqError {
 export class FrameLengthError extends RmqError {
   readonly length: number;
   constructor(length: number, max: number) {
-    super(ErrorCode.PROTOCOL, `frame length ${length} outside 4..${max}`);
+    super(ErrorCode.PROTOCOL, `frame length ${length} outside 0..${max}`);
     this.name = 'FrameLengthError';
     this.length = length;
   }
@@ -279,7 +279,9 @@ export class FrameDecoder {
   /**
    * The next complete frame (without its length prefix), or undefined when
    * more bytes are needed. Throws {@link FrameLengthError} when the length
-   * prefix is negative, too small or over the limit: the stream is lost.
+   * prefix is negative or over the limit: the stream is lost. A frame too
+   * short to hold a header word (length 0..3) still has a known end, so it is
+   * returned and decodeCommand reports it as a bad header.
    */
   next(): Buffer | undefined {
     if (this.buffered < 4) return undefined;
@@ -288,7 +290,7 @@ export class FrameDecoder {
       first = this.coalesce(4);
     }
     const length = first.readInt32BE(0);
-    if (length < 4 || length > this.maxFrameSize) throw new FrameLengthError(length, this.maxFrameSize);
+    if (length < 0 || length > this.maxFrameSize) throw new FrameLengthError(length, this.maxFrameSize);
     const total = 4 + length;
     if (this.buffered < total) return undefined;
     if (first.length < total) first = this.coalesce(total);
