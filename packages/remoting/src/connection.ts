@@ -29,6 +29,8 @@ import type { ChannelOptions } from './options.js';
 const COPY_LIMIT = 16 * 1024;
 /** Largest batch built by copying small frames together. */
 const BATCH_LIMIT = 64 * 1024;
+/** Queued bytes at which a flush happens at once instead of at the end of the tick. */
+const EARLY_FLUSH_BYTES = 32 * 1024;
 /** How long close() waits for the peer to finish the TCP close before destroying the socket. */
 const CLOSE_GRACE_MS = 2000;
 /** Per-connection log lines about bad input at warn level; later ones go to debug. */
@@ -258,6 +260,11 @@ export class TcpChannel implements Channel {
   private enqueue(buf: Buffer): void {
     this.out.push(buf);
     this.outBytes += buf.length;
+    if (this.outBytes >= EARLY_FLUSH_BYTES && !this.awaitingDrain) {
+      // Enough for a full batch: send it now so the peer starts on it while we keep encoding.
+      this.flush();
+      return;
+    }
     if (!this.flushScheduled && !this.awaitingDrain) {
       this.flushScheduled = true;
       // Everything queued during this tick goes out in one write.
@@ -443,7 +450,7 @@ export class TcpChannel implements Channel {
     const length = err instanceof FrameLengthError ? err.length : undefined;
     this.log.warn(
       { length, maxFrameSize: this.options.maxFrameSize },
-      `frame length ${String(length)} outside 4..${this.options.maxFrameSize}; closing connection`,
+      `frame length ${String(length)} outside 0..${this.options.maxFrameSize}; closing connection`,
     );
     this.destroy('protocol', err instanceof Error ? err : undefined);
   }

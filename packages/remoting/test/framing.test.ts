@@ -175,8 +175,20 @@ describe('malformed headers inside intact frames', () => {
       type: SerializeType.JSON,
     },
     {
-      name: 'frame too short for the header word',
+      name: 'empty JSON header',
       frame: () => Buffer.from([0, 0, 0, 4, 0, 0, 0, 0]),
+      opaque: 0,
+      type: SerializeType.JSON,
+    },
+    {
+      name: 'empty frame (length 0)',
+      frame: () => Buffer.from([0, 0, 0, 0]),
+      opaque: 0,
+      type: SerializeType.JSON,
+    },
+    {
+      name: 'frame too short for the header word (length 3)',
+      frame: () => Buffer.from([0, 0, 0, 3, 1, 2, 3]),
       opaque: 0,
       type: SerializeType.JSON,
     },
