@@ -281,11 +281,13 @@ export class TcpChannel implements Channel {
     const end = out.length;
     let i = this.outHead;
     let ok = true;
+    // While unwritable, learn when the kernel took the bytes: 'drain' only follows a write that returned false.
+    const written = this.unwritable ? this.onWritten : undefined;
     socket.cork();
     while (ok && i < end) {
       const first = out[i]!;
       if (first.length >= COPY_LIMIT) {
-        ok = socket.write(first);
+        ok = socket.write(first, written);
         this.outBytes -= first.length;
         i++;
         continue;
@@ -310,7 +312,7 @@ export class TcpChannel implements Channel {
           pos += b.length;
         }
       }
-      ok = socket.write(chunk);
+      ok = socket.write(chunk, written);
       this.outBytes -= size;
       i = j;
     }
@@ -341,6 +343,10 @@ export class TcpChannel implements Channel {
       this.flush();
     }
   }
+
+  private readonly onWritten = (): void => {
+    if (this.unwritable && !this.awaitingDrain) this.checkWritable();
+  };
 
   private onDrain(): void {
     this.awaitingDrain = false;
@@ -431,8 +437,16 @@ export class TcpChannel implements Channel {
     }
     if (isResponse(command)) {
       this.onResponse(command);
-    } else {
+      return;
+    }
+    try {
       this.host.dispatch(this, command);
+    } catch (err) {
+      // Only a custom Executor can throw here; the socket's data handler must not.
+      this.log.error({ code: command.code, err: errorMessage(err) }, 'dispatch failed');
+      if ((command.flag & RpcFlag.ONEWAY) === 0) {
+        this.send(createResponse(command, ResponseCode.SYSTEM_ERROR, errorMessage(err)));
+      }
     }
   }
 

@@ -134,6 +134,22 @@ describe('client backpressure', () => {
     expect(channel.isWritable).toBe(true);
   });
 
+  it('turns writable again even when no write filled the socket buffer (low-water mark 0)', async () => {
+    const { server, addr } = await startServer({}, (s) => s.registerProcessor(RequestCode.SEND_MESSAGE, () => undefined));
+    cleanups.push(() => server.close());
+    const client = new RemotingClient({ writeHighWaterMark: 1024, writeLowWaterMark: 0 });
+    cleanups.push(() => client.close());
+    const channel = await client.getChannel(addr);
+    const sent = channel.invokeOneway(createRequest(RequestCode.SEND_MESSAGE, {}, Buffer.alloc(2048)));
+    expect(channel.isWritable).toBe(false);
+    const held = channel.invokeOneway(createRequest(RequestCode.SEND_MESSAGE, {}, Buffer.alloc(10)));
+    await channel.writable();
+    await sent;
+    await held;
+    expect(channel.isWritable).toBe(true);
+    expect(channel.bufferedBytes).toBe(0);
+  });
+
   it('rejects writable() waiters with CONNECTION when the connection closes', async () => {
     const raw = await rawServer();
     cleanups.push(() => raw.close());

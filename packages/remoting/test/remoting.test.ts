@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { ErrorCode, MemoryLogger, RmqError } from '@rocketmq-ts/common';
 import {
@@ -277,6 +278,25 @@ describe('processor registry', () => {
     expect(logger.records.filter((r) => r.level === 'error')).toHaveLength(2);
   });
 
+  it('answers SYSTEM_ERROR when a custom executor throws, and keeps the connection', async () => {
+    const { server, addr } = await startServer({}, (s) => {
+      s.registerProcessor(1003, echo, {
+        executor: {
+          submit: () => {
+            throw new Error('executor exploded');
+          },
+        },
+      });
+      s.registerProcessor(1004, echo);
+    });
+    track(server);
+    const client = track(new RemotingClient());
+    const res = await client.invoke(addr, createRequest(1003), 3000);
+    expect(res.code).toBe(ResponseCode.SYSTEM_ERROR);
+    expect(res.remark).toBe('executor exploded');
+    expect((await client.invoke(addr, createRequest(1004), 3000)).code).toBe(ResponseCode.SUCCESS);
+  });
+
   it('lets a handler answer later through channel.send (long polling)', async () => {
     const { server, addr } = await startServer({}, (s) =>
       s.registerProcessor(RequestCode.PULL_MESSAGE, (req, channel) => {
@@ -385,6 +405,33 @@ describe('connection lifecycle', () => {
     expect(refused.code).toBe(ErrorCode.CONNECTION);
     expect(refused.retriable).toBe(true);
     expect((await rejection(client.invoke('no-port-here', createRequest(1), 1000))).code).toBe(ErrorCode.ARGUMENT);
+  });
+
+  it('rejects with retriable CONNECTION when connecting takes longer than connectTimeoutMs', async () => {
+    // A listener in another process that never accepts: once its accept queue is full, the kernel
+    // drops further SYNs and connecting hangs, all on loopback.
+    const script =
+      "const net=require('net');const s=net.createServer();" +
+      "s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{process.stdout.write(s.address().port+'\\n');" +
+      'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,20000);process.exit(0)})';
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => void child.kill());
+    const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    const fillers: net.Socket[] = [];
+    cleanups.push(() => fillers.forEach((f) => f.destroy()));
+    while (fillers.length < 16 && !fillers.some((f) => f.readyState === 'opening')) {
+      const f = net.connect({ host: LOOPBACK, port });
+      f.on('error', () => undefined);
+      fillers.push(f);
+      await sleep(50);
+    }
+    const client = track(new RemotingClient({ connectTimeoutMs: 200 }));
+    const started = Date.now();
+    const err = await rejection(client.invoke(`${LOOPBACK}:${port}`, createRequest(RequestCode.HEART_BEAT), 5000));
+    expect(err.code).toBe(ErrorCode.CONNECTION);
+    expect(err.retriable).toBe(true);
+    expect(err.message).toContain('timed out');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
   });
 
   it('closes connections idle longer than channelMaxIdleTimeSeconds and tells listeners', async () => {
