@@ -136,21 +136,26 @@ describe('oneway', () => {
 describe('timeouts', () => {
   it('rejects with retriable TIMEOUT and drops the late response with a debug log', async () => {
     const logger = new MemoryLogger();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const { server, addr } = await startServer({}, (s) =>
       s.registerProcessor(RequestCode.SEND_MESSAGE, async (req) => {
-        await sleep(300);
+        if (req.extFields['late'] === 'yes') await gate; // answered only after the caller gave up
         return echo(req);
       }),
     );
     track(server);
     const client = track(new RemotingClient({ logger, timeoutSweepIntervalMs: 10 }));
     const started = Date.now();
-    const err = await rejection(client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE), 100));
+    const err = await rejection(client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE, { late: 'yes' }), 100));
     const took = Date.now() - started;
     expect(err.code).toBe(ErrorCode.TIMEOUT);
     expect(err.retriable).toBe(true);
     expect(took).toBeGreaterThanOrEqual(95); // never early
-    await waitFor(() => logger.records.some((r) => r.level === 'debug' && r.msg.includes('matches no pending request')));
+    release();
+    await waitFor(() => logger.records.some((r) => r.level === 'debug' && r.msg.includes('matches no pending request')), 10_000);
     // The connection is still fine.
     const res = await client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE), 3000);
     expect(res.code).toBe(ResponseCode.SUCCESS);
@@ -470,19 +475,24 @@ describe('connection lifecycle', () => {
 
 describe('in-flight cap', () => {
   it('rejects the request over maxInflight at once with retriable TOO_MANY_REQUESTS', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const { server, addr } = await startServer({}, (s) =>
       s.registerProcessor(RequestCode.PULL_MESSAGE, async (req) => {
-        await sleep(Number(req.extFields['delay'] ?? '0'));
+        if (req.extFields['hold'] === 'yes') await gate;
         return createResponse(req, ResponseCode.SUCCESS);
       }),
     );
     track(server);
     const client = track(new RemotingClient({ maxInflight: 5 }));
-    const held = Array.from({ length: 5 }, () => client.invoke(addr, createRequest(RequestCode.PULL_MESSAGE, { delay: '200' }), 5000));
+    const held = Array.from({ length: 5 }, () => client.invoke(addr, createRequest(RequestCode.PULL_MESSAGE, { hold: 'yes' }), 10_000));
     await waitFor(() => client.peekChannel(addr)?.inflight === 5);
     const err = await rejection(client.invoke(addr, createRequest(RequestCode.PULL_MESSAGE), 5000));
     expect(err.code).toBe(ErrorCode.TOO_MANY_REQUESTS);
     expect(err.retriable).toBe(true);
+    release();
     for (const r of await Promise.all(held)) expect(r.code).toBe(ResponseCode.SUCCESS);
     expect(client.peekChannel(addr)!.inflight).toBe(0);
     expect((await client.invoke(addr, createRequest(RequestCode.PULL_MESSAGE), 5000)).code).toBe(ResponseCode.SUCCESS);
