@@ -124,6 +124,13 @@ export interface RecordInput {
   readonly bodyCrc?: number;
   /** Encoded properties: a string, or its UTF-8 bytes. */
   readonly properties: string | Buffer;
+  /**
+   * Bytes written right after `properties` and counted in PROPLEN: how a
+   * batch appends the batch's own properties to each message's
+   * (CommitLog.MessageExtEncoder.encode(MessageExtBatch)). The caller adds
+   * the separator if one is needed.
+   */
+  readonly propertiesSuffix?: Buffer;
   /** 1 (default while the topic fits in 127 bytes) or 2. */
   readonly version?: 1 | 2;
 }
@@ -152,19 +159,21 @@ function versionOf(input: RecordInput, topicLength: number): 1 | 2 {
 export function measureRecord(input: RecordInput): number {
   const topicLength = Buffer.byteLength(input.topic, 'utf8');
   const magic = versionOf(input, topicLength) === 2 ? MESSAGE_MAGIC_CODE_V2 : MESSAGE_MAGIC_CODE;
-  return recordLength(effectiveSysFlag(input), input.body?.length ?? 0, topicLength, byteLength(input.properties), magic);
+  const pLen = byteLength(input.properties) + (input.propertiesSuffix?.length ?? 0);
+  return recordLength(effectiveSysFlag(input), input.body?.length ?? 0, topicLength, pLen, magic);
 }
 
 /**
  * Writes the record for `input` into `target` at `pos` and returns its size.
  * No intermediate buffers: strings are written in place. `topicLength` and
- * `propertiesLength` (UTF-8 byte lengths) may be passed when the caller has
- * them. The caller makes room (see measureRecord). Throws RmqError(ARGUMENT)
+ * `propertiesLength` (UTF-8 byte lengths; the latter including
+ * propertiesSuffix) may be passed when the caller has them. The caller makes room (see measureRecord). Throws RmqError(ARGUMENT)
  * when the topic or the properties do not fit their length fields.
  */
 export function encodeRecord(target: Buffer, pos: number, input: RecordInput, topicLength = -1, propertiesLength = -1): number {
   const tLen = topicLength >= 0 ? topicLength : Buffer.byteLength(input.topic, 'utf8');
-  const pLen = propertiesLength >= 0 ? propertiesLength : byteLength(input.properties);
+  const suffix = input.propertiesSuffix;
+  const pLen = propertiesLength >= 0 ? propertiesLength : byteLength(input.properties) + (suffix?.length ?? 0);
   const version = versionOf(input, tLen);
   if (version === 1 ? tLen > MAX_TOPIC_LENGTH_V1 : tLen > 32767) {
     throw new RmqError(ErrorCode.ARGUMENT, `topic of ${tLen} bytes does not fit a v${version} record`);
@@ -216,6 +225,7 @@ export function encodeRecord(target: Buffer, pos: number, input: RecordInput, to
   if (pLen > 0) {
     const props = input.properties;
     p += typeof props === 'string' ? target.write(props, p, pLen, 'utf8') : props.copy(target, p);
+    if (suffix !== undefined) suffix.copy(target, p);
   }
   return total;
 }
