@@ -68,6 +68,8 @@ interface Chunk {
   /** Bytes of `len` the file holds. */
   written: number;
   readonly seg: Segment;
+  /** Usable bytes of buf (a pooled buffer may be larger than the segment's room). */
+  readonly cap: number;
   /** Holds the segment's blank marker (or its last bytes): nothing more goes in, the log continues at seg.end. */
   sealed: boolean;
   /** Store time of the last record encoded here. */
@@ -153,6 +155,8 @@ export class CommitLog {
   private nextSegment: Segment | undefined;
   private chunks: Chunk[] = [];
   private cachedBytes = 0;
+  /** Buffers of evicted chunks, reused for new ones. Nothing outside the CommitLog holds a view into a chunk. */
+  private readonly pool: Buffer[] = [];
   /** Index in `chunks` of the first chunk not fully written. */
   private writeIdx = 0;
 
@@ -559,13 +563,17 @@ export class CommitLog {
   /** The chunk to append `size` bytes at maxOffset to, starting a new one if needed. */
   private chunkFor(seg: Segment, size: number): Chunk {
     const tail = this.chunks[this.chunks.length - 1];
-    if (tail !== undefined && !tail.sealed && tail.seg === seg && tail.start + tail.len === this.maxOffset && tail.buf.length - tail.len >= size) {
+    if (tail !== undefined && !tail.sealed && tail.seg === seg && tail.start + tail.len === this.maxOffset && tail.cap - tail.len >= size) {
       return tail;
     }
-    const cap = Math.min(seg.end - this.maxOffset, Math.max(this.opts.writeChunkSize, size));
-    const chunk: Chunk = { start: this.maxOffset, buf: Buffer.allocUnsafeSlow(cap), len: 0, written: 0, seg, sealed: false, lastTs: 0 };
+    const want = Math.max(this.opts.writeChunkSize, size);
+    const cap = Math.min(seg.end - this.maxOffset, want);
+    // Reuse an evicted chunk's memory: fresh memory costs a page fault per 4 KiB on first write.
+    const pooled = want === this.opts.writeChunkSize ? this.pool.pop() : undefined;
+    const buf = pooled ?? Buffer.allocUnsafeSlow(want === this.opts.writeChunkSize ? want : cap);
+    const chunk: Chunk = { start: this.maxOffset, buf, cap, len: 0, written: 0, seg, sealed: false, lastTs: 0 };
     this.chunks.push(chunk);
-    this.cachedBytes += cap;
+    this.cachedBytes += buf.length;
     return chunk;
   }
 
@@ -789,7 +797,7 @@ export class CommitLog {
       const room = seg.end - this.maxOffset;
       const n = Math.min(room, data.length - off);
       const chunk = this.chunkFor(seg, Math.min(n, this.opts.writeChunkSize));
-      const take = Math.min(n, chunk.buf.length - chunk.len);
+      const take = Math.min(n, chunk.cap - chunk.len);
       data.copy(chunk.buf, chunk.len, off, off + take);
       chunk.len += take;
       this.maxOffset += take;
@@ -972,7 +980,7 @@ export class CommitLog {
     const keep: Chunk[] = [];
     for (const c of this.chunks) {
       if (c.start >= to && !(c.start === to && c.len === 0)) {
-        this.cachedBytes -= c.buf.length;
+        this.recycle(c);
         continue;
       }
       if (c.start + c.len > to) {
@@ -1118,8 +1126,9 @@ export class CommitLog {
   }
 
   /**
-   * `size` bytes at `offset` from memory, if cached and written: a view
-   * (zero copy) when they lie in one chunk, a copy when they span chunks.
+   * A copy of `size` bytes at `offset` from memory, if cached and written.
+   * Always a copy: chunk memory is reused once evicted, so no view of it
+   * may leave the CommitLog.
    */
   readCached(offset: number, size: number): Buffer | undefined {
     if (offset + size > this.writtenOffset) return undefined;
@@ -1127,7 +1136,7 @@ export class CommitLog {
     if (i < 0) return undefined;
     const c = this.chunks[i] as Chunk;
     const rel = offset - c.start;
-    if (rel + size <= c.len) return c.buf.subarray(rel, rel + size);
+    if (rel + size <= c.len) return Buffer.from(c.buf.subarray(rel, rel + size));
     // Spans chunks (raw appends): gather.
     const out = Buffer.allocUnsafe(size);
     let got = c.buf.copy(out, 0, rel, c.len);
@@ -1249,7 +1258,7 @@ export class CommitLog {
   async readForward(offset: number, maxBytes: number): Promise<Buffer | undefined> {
     if (offset >= this.writtenOffset) return undefined;
     const cached = this.readForwardCached(offset, maxBytes);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return Buffer.from(cached);
     const seg = this.segmentOf(offset);
     if (seg === undefined) return undefined;
     const size = Math.min(maxBytes, seg.end - offset, this.writtenOffset - offset);
@@ -1271,7 +1280,10 @@ export class CommitLog {
     }
   }
 
-  /** readForward from memory only (a view); undefined when `offset` is not cached. */
+  /**
+   * readForward from memory only: a view into a chunk, valid only until the
+   * next write completes (chunks are reused). Undefined when not cached.
+   */
   readForwardCached(offset: number, maxBytes: number): Buffer | undefined {
     if (offset >= this.writtenOffset) return undefined;
     const i = this.chunkIndexOf(offset);
@@ -1294,13 +1306,18 @@ export class CommitLog {
     return pos + 8 <= b.length ? readInt64BE(b, pos) : -1;
   }
 
+  private recycle(c: Chunk): void {
+    this.cachedBytes -= c.buf.length;
+    if (c.buf.length === this.opts.writeChunkSize && this.pool.length < 64) this.pool.push(c.buf);
+  }
+
   private evictCache(): void {
     const limit = this.opts.commitLogCacheBytes;
     let drop = 0;
     while (drop < this.chunks.length - 1 && this.cachedBytes > limit) {
       const c = this.chunks[drop] as Chunk;
       if (c.written < c.len || drop >= this.writeIdx) break;
-      this.cachedBytes -= c.buf.length;
+      this.recycle(c);
       drop++;
     }
     if (drop > 0) {
@@ -1343,7 +1360,7 @@ export class CommitLog {
   private dropCachedSegment(seg: Segment): void {
     let drop = 0;
     while (drop < this.chunks.length && (this.chunks[drop] as Chunk).seg === seg && drop < this.writeIdx) {
-      this.cachedBytes -= (this.chunks[drop] as Chunk).buf.length;
+      this.recycle(this.chunks[drop] as Chunk);
       drop++;
     }
     if (drop > 0) {

@@ -103,6 +103,10 @@ export class ConsumeQueue {
     this.dir = join(root, topic, String(queueId));
   }
 
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
   getMaxOffsetInQueue(): number {
     return this.endOffset / CQ_UNIT_SIZE;
   }

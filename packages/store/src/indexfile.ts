@@ -28,7 +28,11 @@ const PAGE = 4096;
 
 /** Java's IndexFile.indexKeyHashMethod: |String.hashCode|, with MIN_VALUE mapped to 0. */
 export function indexKeyHash(key: string): number {
-  const h = javaHashCode(key);
+  return positiveHash(javaHashCode(key));
+}
+
+/** Math.abs of a Java int hash, Integer.MIN_VALUE mapped to 0 (as Java's indexKeyHashMethod). */
+export function positiveHash(h: number): number {
   const abs = Math.abs(h);
   return abs > 0x7fffffff ? 0 : abs;
 }
@@ -152,9 +156,14 @@ export class IndexFile {
 
   /** Adds an entry (Java's putKey). False when the file is full. */
   putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
+    return this.putKeyHash(javaHashCode(key), phyOffset, storeTimestamp);
+  }
+
+  /** putKey with the key's Java String.hashCode already computed. */
+  putKeyHash(javaHash: number, phyOffset: number, storeTimestamp: number): boolean {
     const h = this.header;
     if (h.indexCount >= this.indexNum || this.slots === undefined) return false;
-    const keyHash = indexKeyHash(key);
+    const keyHash = positiveHash(javaHash);
     const slotPos = keyHash % this.hashSlotNum;
     let slotValue = this.slots.readInt32BE(slotPos * SLOT_SIZE);
     if (slotValue <= 0 || slotValue > h.indexCount) slotValue = 0;

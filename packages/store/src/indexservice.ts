@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '@rocketmq-ts/common';
 import { errorMessage } from '@rocketmq-ts/common';
 import { SysFlag, transactionTypeOf } from '@rocketmq-ts/protocol';
+import { type DispatchInfo, indexKeyHashOf } from './dispatch.js';
 import type { StoreFs } from './fs.js';
 import { IndexFile } from './indexfile.js';
 import { timeMillisToHumanString } from './paths.js';
@@ -88,6 +89,58 @@ export class IndexService {
     if (last === undefined) return 0;
     const h = last.header;
     return h.indexCount > 1 ? h.endPhyOffset + 1 : h.beginPhyOffset;
+  }
+
+  /** Adds a dispatched message's UNIQ_KEY and KEYS (Java's buildIndex), hashing from the record's bytes. */
+  buildIndexFrom(info: DispatchInfo): void {
+    if (this.failed) return;
+    if (transactionTypeOf(info.sysFlag) === SysFlag.TRANSACTION_ROLLBACK_TYPE) return;
+    if (info.uniqStart < 0 && info.keysStart < 0) return;
+    const f = this.waiting.length > 0 || this.creating !== undefined ? undefined : this.writable();
+    if (f === undefined) {
+      this.buildIndex(info.topic, info.keys, info.uniqKey, info.commitLogOffset, info.storeTimestamp, info.sysFlag);
+      return;
+    }
+    const h = f.header;
+    const phy = info.commitLogOffset;
+    if (h.indexCount > 1 && phy <= h.endPhyOffset) return;
+    const ts = info.storeTimestamp;
+    // Ranges of the keys: UNIQ_KEY, then each space-separated KEYS entry.
+    let done = 0;
+    const fullAt = (): void => {
+      // The file filled up: the remaining keys go to the next one.
+      const rest: string[] = [];
+      let idx = 0;
+      if (info.uniqStart >= 0) {
+        if (idx >= done) rest.push(info.uniqKey as string);
+        idx++;
+      }
+      for (const k of (info.keys ?? '').split(' ')) {
+        if (k.length === 0) continue;
+        if (idx >= done) rest.push(k);
+        idx++;
+      }
+      this.startCreate();
+      this.waiting.push({ topic: info.topic, keys: rest.join(' '), uniqKey: undefined, phyOffset: phy, storeTimestamp: ts, continuation: true });
+    };
+    if (info.uniqStart >= 0) {
+      if (!f.putKeyHash(indexKeyHashOf(info, info.uniqStart, info.uniqEnd), phy, ts)) return fullAt();
+      done++;
+    }
+    if (info.keysStart >= 0) {
+      const b = info.buf;
+      let i = info.keysStart;
+      while (i < info.keysEnd) {
+        while (i < info.keysEnd && b[i] === 32) i++;
+        const s = i;
+        while (i < info.keysEnd && b[i] !== 32) i++;
+        if (i > s) {
+          if (!f.putKeyHash(indexKeyHashOf(info, s, i), phy, ts)) return fullAt();
+          done++;
+        }
+      }
+    }
+    if (ts > this.lastIndexedTimestamp) this.lastIndexedTimestamp = ts;
   }
 
   /** Adds a dispatched message's keys (Java's buildIndex). */

@@ -10,11 +10,13 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '@rocketmq-ts/common';
 import { ErrorCode, RmqError, errorMessage, silentLogger } from '@rocketmq-ts/common';
 import {
+  type MessageProperties,
   type StoredMessage,
   RecordCheck,
   SysFlag,
   checkRecord,
   decodeProperties,
+  decodePropertiesBytes,
   decodeRecord,
   recordSections,
   transactionTypeOf,
@@ -22,7 +24,7 @@ import {
 import { StoreCheckpoint } from './checkpoint.js';
 import { CommitLog, failedPut, recordStoreTimestamp } from './commitlog.js';
 import { CQ_UNIT_SIZE, ConsumeQueue, readUnit } from './consumequeue.js';
-import { type DispatchInfo, SCHEDULE_TOPIC, defaultTagsCode, emptyDispatchInfo, parseDispatchInfo } from './dispatch.js';
+import { DispatchInfo, SCHEDULE_TOPIC, TopicCache, fastDefaultTagsCode, parseDispatchInfo } from './dispatch.js';
 import { type StoreFs, nodeStoreFs } from './fs.js';
 import { IndexService } from './indexservice.js';
 import { BrokerRole, type MessageStoreOptions, parseDelayLevels } from './options.js';
@@ -31,6 +33,7 @@ import { type StoreStatsSnapshot, StoreStats } from './stats.js';
 import {
   type GetMessageResult,
   GetMessageStatus,
+  type MessageArrivalEvent,
   type MessageArrivalListener,
   type MessageFilter,
   type PutBatchRequest,
@@ -113,6 +116,37 @@ export interface MessageStoreDeps {
 
 const SYSTEM_KEEP_TOPICS = new Set([SCHEDULE_TOPIC, 'RMQ_SYS_TRANS_OP_HALF_TOPIC']);
 
+/** The listener's event; properties are decoded only if read. */
+class ArrivalEvent implements MessageArrivalEvent {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly storeTimestamp: number;
+  private readonly buf: Buffer;
+  private readonly start: number;
+  private readonly end: number;
+  private props: MessageProperties | undefined;
+
+  constructor(
+    info: DispatchInfo,
+    readonly tagsCode: number,
+  ) {
+    this.topic = info.topic;
+    this.queueId = info.queueId;
+    this.queueOffset = info.queueOffset;
+    this.storeTimestamp = info.storeTimestamp;
+    // A copy: the record's memory is reused after the call.
+    this.buf = Buffer.from(info.buf.subarray(info.propsStart, info.propsEnd));
+    this.start = 0;
+    this.end = this.buf.length;
+  }
+
+  get properties(): MessageProperties {
+    this.props ??= decodePropertiesBytes(this.buf, this.start, this.end);
+    return this.props;
+  }
+}
+
 export class DefaultMessageStore implements MessageStore {
   readonly options: MessageStoreOptions;
   readonly commitLog: CommitLog;
@@ -121,7 +155,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly fs: StoreFs;
   private readonly log: Logger;
   private readonly stats = new StoreStats();
-  private readonly tagsCode: TagsCodeCalculator;
+  private readonly tagsCode: (info: DispatchInfo) => number;
   private listener: MessageArrivalListener | undefined;
   private replicaWaiter: ReplicaWaiter | undefined;
   private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
@@ -136,7 +170,9 @@ export class DefaultMessageStore implements MessageStore {
   /** Where dispatch continues. */
   private reputOffset = 0;
   private dispatchingAsync = false;
-  private readonly info: DispatchInfo = emptyDispatchInfo();
+  private readonly info = new DispatchInfo();
+  private readonly topicCache = new TopicCache();
+  private lastCq: ConsumeQueue | undefined;
   private lastDispatchedTs = 0;
   private lastWrittenAt = 0;
 
@@ -158,7 +194,8 @@ export class DefaultMessageStore implements MessageStore {
     this.options = options;
     this.fs = deps.fs ?? nodeStoreFs;
     this.log = (deps.logger ?? silentLogger).child({ component: 'store' });
-    this.tagsCode = deps.tagsCode ?? defaultTagsCode(parseDelayLevels(options.messageDelayLevel));
+    const custom = deps.tagsCode;
+    this.tagsCode = custom !== undefined ? (info) => custom(info) : fastDefaultTagsCode(parseDelayLevels(options.messageDelayLevel));
     this.listener = deps.listener;
     this.replicaWaiter = deps.replicaWaiter;
     this.cqRoot = storePaths.consumeQueue(options.storePathRootDir);
@@ -464,7 +501,8 @@ export class DefaultMessageStore implements MessageStore {
           this.log.warn({ reputOffset: this.reputOffset, minOffset: cl.getMinOffset() }, 'dispatch fell behind retention; skipping to the log start');
           this.reputOffset = cl.getMinOffset();
         }
-        const buf = await cl.readForward(this.reputOffset, want);
+        // From memory if cached (a view: used before anything else runs), else a fresh read of the file.
+        const buf = cl.readForwardCached(this.reputOffset, want) ?? (await cl.readForward(this.reputOffset, want));
         if (buf === undefined) break;
         const consumed = this.dispatchBuffer(buf, this.reputOffset, true);
         if (consumed === 0) {
@@ -497,7 +535,7 @@ export class DefaultMessageStore implements MessageStore {
     while (pos < buf.length) {
       const size = checkRecord(buf, pos, buf.length, false);
       if (size > 0) {
-        parseDispatchInfo(buf, pos, size, info);
+        parseDispatchInfo(buf, pos, size, info, this.topicCache);
         if (info.commitLogOffset !== base + pos) {
           this.log.error({ offset: base + pos, recorded: info.commitLogOffset }, 'record with a wrong PHYSICALOFFSET during dispatch; skipped');
         } else {
@@ -527,30 +565,28 @@ export class DefaultMessageStore implements MessageStore {
     const tagsCode = this.tagsCode(info);
     const tt = transactionTypeOf(info.sysFlag);
     const toQueue = tt === SysFlag.TRANSACTION_NOT_TYPE || tt === SysFlag.TRANSACTION_COMMIT_TYPE;
-    let cq: ConsumeQueue | undefined;
     if (toQueue) {
-      cq = this.findConsumeQueue(info.topic, info.queueId);
+      let cq = this.lastCq;
+      if (cq === undefined || cq.queueId !== info.queueId || cq.topic !== info.topic || cq.isDestroyed()) {
+        cq = this.findConsumeQueue(info.topic, info.queueId);
+        this.lastCq = cq;
+      }
       cq.putUnit(info.commitLogOffset, info.size, tagsCode, info.queueOffset);
-      if (info.queueOffset + 1 > this.commitLog.getQueueOffset(info.topic, info.queueId)) {
+      if (this.options.brokerRole === BrokerRole.SLAVE || this.state === 'starting') {
         // Followers (a slave, a rebuild) keep the next queue offset in step with what they dispatch.
-        this.commitLog.setQueueOffset(info.topic, info.queueId, info.queueOffset + 1);
+        if (info.queueOffset + 1 > this.commitLog.getQueueOffset(info.topic, info.queueId)) {
+          this.commitLog.setQueueOffset(info.topic, info.queueId, info.queueOffset + 1);
+        }
       }
     }
-    if (this.options.messageIndexEnable) this.indexService.buildIndex(info.topic, info.keys, info.uniqKey, info.commitLogOffset, info.storeTimestamp, info.sysFlag);
+    if (this.options.messageIndexEnable) this.indexService.buildIndexFrom(info);
     this.lastDispatchedTs = info.storeTimestamp;
     this.stats.dispatched++;
     if (this.options.brokerRole === BrokerRole.SLAVE) this.stats.onPut(info.topic, 1, info.size);
     const l = this.listener;
     if (l !== undefined && toQueue && this.state === 'running') {
       try {
-        l({
-          topic: info.topic,
-          queueId: info.queueId,
-          queueOffset: info.queueOffset,
-          tagsCode,
-          storeTimestamp: info.storeTimestamp,
-          properties: decodeProperties(info.propertiesText),
-        });
+        l(new ArrivalEvent(info, tagsCode));
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'message arrival listener threw');
       }

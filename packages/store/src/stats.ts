@@ -25,10 +25,12 @@ export class LatencyHistogram {
 
   private static indexOf(us: number): number {
     if (us < 1) return 0;
-    const exp = Math.floor(Math.log2(us));
+    if (us >= 2 ** 31) return 38 * LatencyHistogram.SUB;
+    const v = us | 0;
+    const exp = 31 - Math.clz32(v);
     const base = 2 ** exp;
-    const sub = Math.floor(((us - base) / base) * LatencyHistogram.SUB);
-    return Math.min(1 + exp * LatencyHistogram.SUB + sub, 38 * LatencyHistogram.SUB);
+    const sub = Math.floor(((us - base) * LatencyHistogram.SUB) / base);
+    return 1 + exp * LatencyHistogram.SUB + sub;
   }
 
   private static upperOf(index: number): number {

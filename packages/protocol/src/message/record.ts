@@ -30,7 +30,7 @@ import { crc32, inflateSync } from 'node:zlib';
 import { ErrorCode, RmqError } from '@rocketmq-ts/common';
 import { bytesToHex } from './hex.js';
 import { IPV4_HOST_LENGTH, IPV6_HOST_LENGTH, encodeHostCached, readHost } from './host.js';
-import { readInt64BE, writeInt64BE } from './int64.js';
+import { readInt64BE, writeInt32Fast, writeInt64BE } from './int64.js';
 import { type MessageProperties, createProperties, decodePropertiesBytes } from './properties.js';
 import { CompressionKind, SysFlag, compressionKindOf } from './sysflag.js';
 
@@ -189,38 +189,44 @@ export function encodeRecord(target: Buffer, pos: number, input: RecordInput, to
   const magic = version === 2 ? MESSAGE_MAGIC_CODE_V2 : MESSAGE_MAGIC_CODE;
   const total = recordLength(sysFlag, bodyLength, tLen, pLen, magic);
 
-  target.writeInt32BE(total, pos);
-  target.writeInt32BE(magic, pos + 4);
-  target.writeInt32BE(input.bodyCrc ?? bodyCrc(body), pos + 8);
-  target.writeInt32BE(input.queueId, pos + 12);
-  target.writeInt32BE(input.flag, pos + 16);
+  writeInt32Fast(target, pos, total);
+  writeInt32Fast(target, pos + 4, magic);
+  writeInt32Fast(target, pos + 8, input.bodyCrc ?? bodyCrc(body));
+  writeInt32Fast(target, pos + 12, input.queueId);
+  writeInt32Fast(target, pos + 16, input.flag);
   writeInt64BE(target, pos + 20, input.queueOffset);
   writeInt64BE(target, pos + 28, input.physicalOffset);
-  target.writeInt32BE(sysFlag, pos + 36);
+  writeInt32Fast(target, pos + 36, sysFlag);
   writeInt64BE(target, pos + 40, input.bornTimestamp);
   let p = pos + 48;
-  born.copy(target, p);
+  if (born.length === IPV4_HOST_LENGTH) {
+    for (let i = 0; i < 8; i++) target[p + i] = born[i] as number;
+  } else born.copy(target, p);
   p += born.length;
   writeInt64BE(target, p, input.storeTimestamp);
   p += 8;
-  store.copy(target, p);
+  if (store.length === IPV4_HOST_LENGTH) {
+    for (let i = 0; i < 8; i++) target[p + i] = store[i] as number;
+  } else store.copy(target, p);
   p += store.length;
-  target.writeInt32BE(input.reconsumeTimes, p);
+  writeInt32Fast(target, p, input.reconsumeTimes);
   writeInt64BE(target, p + 4, input.preparedTransactionOffset);
-  target.writeInt32BE(bodyLength, p + 12);
+  writeInt32Fast(target, p + 12, bodyLength);
   p += 16;
   if (bodyLength > 0) {
-    (body as Buffer).copy(target, p);
+    target.set(body as Buffer, p);
     p += bodyLength;
   }
   if (version === 2) {
-    target.writeInt16BE(tLen, p);
+    target[p] = tLen >>> 8;
+    target[p + 1] = tLen;
     p += 2;
   } else {
     target[p++] = tLen;
   }
   p += target.write(input.topic, p, tLen, 'utf8');
-  target.writeInt16BE(pLen, p);
+  target[p] = pLen >>> 8;
+  target[p + 1] = pLen;
   p += 2;
   if (pLen > 0) {
     const props = input.properties;
