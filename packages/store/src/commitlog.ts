@@ -823,6 +823,7 @@ export class CommitLog {
   }
 
   private startWrite(): void {
+    if (this.closed) return;
     let i = this.writeIdx;
     while (i < this.chunks.length && (this.chunks[i] as Chunk).written >= (this.chunks[i] as Chunk).len) {
       if (!(this.chunks[i] as Chunk).sealed && i === this.chunks.length - 1) break;
@@ -1409,6 +1410,9 @@ export class CommitLog {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Never close a descriptor under a write in flight (its number could be reused).
+    while (this.writing) await new Promise((r) => setTimeout(r, 1));
+    await this.syncing?.catch(() => undefined);
     if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
     this.flushTimer = undefined;
@@ -1422,10 +1426,10 @@ export class CommitLog {
     for (const r of this.rawWaiters.drain()) r.resolve(false);
     for (const s of this.segments) await s.close().catch(() => undefined);
     if (this.nextSegment !== undefined) {
-      // A preallocated segment beyond the log is not part of it.
+      // A preallocated segment beyond the log is not part of it: remove the empty file.
       const next = this.nextSegment;
       this.nextSegment = undefined;
-      await next.close().catch(() => undefined);
+      next.remove();
     }
   }
 }

@@ -516,17 +516,16 @@ export class ConsumeQueue {
     return deleted;
   }
 
-  /** Moves the min offset to the first unit pointing at or after `minPhyOffset` (Java's correctMinOffset). */
+  /**
+   * Moves the min offset to the first unit pointing at or after
+   * `minPhyOffset`, searching the first file (Java's correctMinOffset).
+   */
   async correctMinOffset(minPhyOffset: number): Promise<void> {
-    const first = this.files[0];
-    if (first === undefined) {
-      this.minLogicOffset = this.endOffset;
-      return;
-    }
-    let lo = Math.max(first.base, this.minLogicOffset) / CQ_UNIT_SIZE;
-    let hi = Math.min(first.end, this.endOffset) / CQ_UNIT_SIZE;
+    const firstBase = this.files[0]?.base ?? this.minLogicOffset - (this.minLogicOffset % this.fileSize);
+    let lo = Math.max(firstBase, this.minLogicOffset) / CQ_UNIT_SIZE;
+    let hi = Math.min(firstBase + this.fileSize, this.endOffset) / CQ_UNIT_SIZE;
     if (lo >= hi) {
-      if (this.minLogicOffset < first.base) this.minLogicOffset = first.base;
+      if (this.minLogicOffset < firstBase) this.minLogicOffset = firstBase;
       return;
     }
     while (lo < hi) {

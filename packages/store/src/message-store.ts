@@ -350,6 +350,18 @@ export class DefaultMessageStore implements MessageStore {
     this.state = 'stopped';
   }
 
+  /**
+   * Stops without flushing or removing the abort file, as if the process
+   * died: what was written stays, what was buffered is lost. For tests.
+   */
+  async abandon(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    this.stopTimers();
+    await this.closeFiles();
+    this.state = 'stopped';
+  }
+
   private async closeFiles(): Promise<void> {
     await this.commitLog.close();
     for (const cq of this.allQueues()) await cq.close();

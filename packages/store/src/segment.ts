@@ -99,8 +99,9 @@ export class Segment {
     }
   }
 
-  /** Closes the descriptor (shutdown). */
+  /** Closes the descriptor (shutdown), once no read holds it. */
   async close(): Promise<void> {
+    for (let i = 0; i < 5000 && this.refs > 0; i++) await new Promise((r) => setTimeout(r, 1));
     const f = this.file ?? (this.opening !== undefined ? await this.opening.catch(() => undefined) : undefined);
     this.file = undefined;
     if (f !== undefined) await f.close();
