@@ -47,6 +47,8 @@ export class NameServer {
   /** The live settings. UPDATE_NAMESRV_CONFIG changes them in place. */
   readonly options: NameServerOptions;
   private readonly log: Logger;
+  /** The logger we were given, for the remoting server (which adds its own component). */
+  private readonly baseLog: Logger;
   private readonly routes: RouteTable;
   private readonly kv: KVConfigStore;
   private readonly remotingOptions: Partial<RemotingServerOptions>;
@@ -66,7 +68,8 @@ export class NameServer {
   constructor(init: NameServerInit = {}) {
     const { logger, remoting, routeCache, ...options } = init;
     this.options = parseNameServerOptions(options);
-    this.log = (logger ?? silentLogger).child({ component: 'namesrv' });
+    this.baseLog = logger ?? silentLogger;
+    this.log = this.baseLog.child({ component: 'namesrv' });
     this.routes = new RouteTable(this.log.child({ part: 'routes' }));
     this.kv = new KVConfigStore(() => this.options.kvConfigPath, this.log.child({ part: 'kvconfig' }));
     this.remotingOptions = remoting ?? {};
@@ -84,7 +87,7 @@ export class NameServer {
     try {
       await this.kv.load();
       const server = new RemotingServer({
-        logger: this.log,
+        logger: this.baseLog,
         channelMaxIdleTimeSeconds: this.options.serverChannelMaxIdleTimeSeconds,
         backlog: this.options.serverSocketBacklog,
         ...this.remotingOptions,
