@@ -41,7 +41,7 @@ export class HeaderDecodeError extends RmqError {
 export class FrameLengthError extends RmqError {
   readonly length: number;
   constructor(length: number, max: number) {
-    super(ErrorCode.PROTOCOL, `frame length ${length} outside 4..${max}`);
+    super(ErrorCode.PROTOCOL, `frame length ${length} outside 0..${max}`);
     this.name = 'FrameLengthError';
     this.length = length;
   }
@@ -215,6 +215,12 @@ function decodeBinaryHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
   return { code, language, version, opaque: opaque ?? 0, flag, remark, extFields, serializeType: SerializeType.ROCKETMQ };
 }
 
+function recoverOpaque(type: SerializeType, header: Buffer): number | undefined {
+  if (type === SerializeType.ROCKETMQ) return header.length >= 9 ? header.readInt32BE(5) : undefined;
+  const m = OPAQUE_IN_JSON.exec(header.toString('utf8'));
+  return m?.[1] === undefined ? undefined : Number(m[1]) | 0;
+}
+
 /**
  * Decodes one frame without its length prefix (what a frame decoder yields).
  * Throws {@link HeaderDecodeError} for a bad header inside an intact frame.
@@ -228,7 +234,8 @@ export function decodeCommand(frame: Buffer): RemotingCommand {
     throw new HeaderDecodeError(`unknown serialize type ${type}`, SerializeType.JSON, undefined);
   }
   if (headerLen > frame.length - 4) {
-    throw new HeaderDecodeError(`header length ${headerLen} exceeds frame of ${frame.length}`, type, undefined);
+    // The header was cut short (or its length overstated): answer with the opaque if the bytes still hold it.
+    throw new HeaderDecodeError(`header length ${headerLen} exceeds frame of ${frame.length}`, type, recoverOpaque(type, frame.subarray(4)));
   }
   const header = frame.subarray(4, 4 + headerLen);
   const cmd = type === SerializeType.ROCKETMQ ? decodeBinaryHeader(header) : decodeJsonHeader(header);
@@ -272,7 +279,9 @@ export class FrameDecoder {
   /**
    * The next complete frame (without its length prefix), or undefined when
    * more bytes are needed. Throws {@link FrameLengthError} when the length
-   * prefix is negative, too small or over the limit: the stream is lost.
+   * prefix is negative or over the limit: the stream is lost. A frame too
+   * short to hold a header word (length 0..3) still has a known end, so it is
+   * returned and decodeCommand reports it as a bad header.
    */
   next(): Buffer | undefined {
     if (this.buffered < 4) return undefined;
@@ -281,7 +290,7 @@ export class FrameDecoder {
       first = this.coalesce(4);
     }
     const length = first.readInt32BE(0);
-    if (length < 4 || length > this.maxFrameSize) throw new FrameLengthError(length, this.maxFrameSize);
+    if (length < 0 || length > this.maxFrameSize) throw new FrameLengthError(length, this.maxFrameSize);
     const total = 4 + length;
     if (this.buffered < total) return undefined;
     if (first.length < total) first = this.coalesce(total);
