@@ -148,6 +148,7 @@ describe('timeouts', () => {
     );
     track(server);
     const client = track(new RemotingClient({ logger, timeoutSweepIntervalMs: 10 }));
+    await client.getChannel(addr); // connected first, so the 100 ms are not spent connecting
     const started = Date.now();
     const err = await rejection(client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE, { late: 'yes' }), 100));
     const took = Date.now() - started;
@@ -502,6 +503,7 @@ describe('in-flight cap', () => {
     const { server, addr } = await startServer({}, (s) => s.registerProcessor(RequestCode.PULL_MESSAGE, () => undefined));
     track(server);
     const client = track(new RemotingClient({ maxInflight: 2, timeoutSweepIntervalMs: 10 }));
+    await client.getChannel(addr);
     const a = client.invoke(addr, createRequest(RequestCode.PULL_MESSAGE), 50);
     const b = client.invoke(addr, createRequest(RequestCode.PULL_MESSAGE), 50);
     await Promise.allSettled([a, b]);
