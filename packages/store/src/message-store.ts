@@ -563,9 +563,13 @@ export class DefaultMessageStore implements MessageStore {
         return pos + 1;
       }
       if (size === RecordCheck.INCOMPLETE) break;
-      // Invalid bytes inside the written log (Java logs [BUG] and skips): go to the next segment.
-      this.log.error({ offset: base + pos }, 'invalid record inside the CommitLog during dispatch; skipping to the next segment');
-      this.reputOffset = cl.rollNextFile(base + pos);
+      // Invalid bytes inside the written log: a bug or damage, never a torn write (that is INCOMPLETE).
+      // Like Java's reput, skip what is readable now; appends resume at a record boundary. Never
+      // skip past the written end, or records appended later would never be dispatched.
+      const skipTo = Math.min(cl.rollNextFile(base + pos), cl.getMaxOffset());
+      this.log.error({ offset: base + pos, skipTo }, 'invalid record inside the CommitLog during dispatch; skipping the readable rest');
+      this.stats.corruptRecordsSkipped++;
+      this.reputOffset = skipTo;
       return pos + 1;
     }
     this.reputOffset = base + pos;
