@@ -93,7 +93,9 @@ async function phase(name: string, flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH', 
   });
   // A producer's properties: a 32-hex-digit UNIQ_KEY, a tag, WAIT.
   const uniqBase = 'C0A8010100FA1B2C3D4E';
-  const props = (i: number): string => `UNIQ_KEY\u0001${uniqBase}${(0x100000000000 + i).toString(16).toUpperCase()}\u0002TAGS\u0001TagA\u0002WAIT\u0001true`;
+  // Made before timing starts: a broker gets the properties string from the request header.
+  const propsList = Array.from({ length: totalMsgs }, (_, i) => `UNIQ_KEY\u0001${uniqBase}${(0x100000000000 + i).toString(16).toUpperCase()}\u0002TAGS\u0001TagA\u0002WAIT\u0001true`);
+  const props = (i: number): string => propsList[i] as string;
   const batchBody = encodeBatch(Array.from({ length: batch }, (_, i) => ({ body: BODY, properties: props(i) })));
   let next = 0;
   let bytes = 0;

@@ -621,14 +621,30 @@ export class DefaultMessageStore implements MessageStore {
   // ---------------------------------------------------------------------------
   // Logic files: write, flush, checkpoint
 
-  /** Writes buffered ConsumeQueue units and index entries to their files. */
+  /**
+   * Writes buffered ConsumeQueue units and index entries to their files.
+   * The pass the returned promise waits for starts after the call, so it
+   * covers everything dispatched before it (a pass in progress may not).
+   */
   writeLogics(): Promise<void> {
-    this.logicsWriting ??= this.doWriteLogics().finally(() => {
-      this.logicsWriting = undefined;
+    if (this.logicsQueued !== undefined) return this.logicsQueued;
+    const start = (): Promise<void> => {
+      const p: Promise<void> = this.doWriteLogics().finally(() => {
+        if (this.logicsWriting === p) this.logicsWriting = undefined;
+      });
+      this.logicsWriting = p;
+      return p;
+    };
+    if (this.logicsWriting === undefined) return start();
+    const queued: Promise<void> = this.logicsWriting.then(() => {
+      this.logicsQueued = undefined;
+      return start();
     });
-    return this.logicsWriting;
+    this.logicsQueued = queued;
+    return queued;
   }
 
+  private logicsQueued: Promise<void> | undefined;
   private logicsWrittenTs = 0;
   private indexWrittenTs = 0;
 
