@@ -107,6 +107,12 @@ export class NameServer {
       this.server = server;
       this.boundPort = await server.listen(this.options.listenPort, this.options.listenHost);
       this.startScan();
+      if (this.options.clusterTest) {
+        this.log.warn(
+          { productEnvName: this.options.productEnvName },
+          'clusterTest: routes always carry orderTopicConf; looking unknown topics up in the product environment is not supported',
+        );
+      }
       this.state = 'running';
       this.log.info({ host: this.options.listenHost, port: this.boundPort }, 'NameServer started');
     } catch (err) {
