@@ -3,3 +3,4 @@ export type { ServerLoggerOptions } from './log.js';
 export { readPropertiesFile, parsePropertiesText } from './properties.js';
 export { stopOnSignals, failStart } from './process.js';
 export type { Stoppable } from './process.js';
+export { runMqnamesrv, NAMESRV_BOOT_LINE, LOG_FILE_ENV } from './namesrv.js';

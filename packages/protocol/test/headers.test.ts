@@ -11,6 +11,7 @@ import {
   decodePullMessageRequestHeader,
   decodeQueryConsumeQueueRequestHeader,
   decodeQueryMessageRequestHeader,
+  decodeRegisterBrokerRequestHeader,
   decodeResetOffsetRequestHeader,
   decodeSendMessageRequestHeaderV2,
   encodePullMessageRequestHeader,
@@ -154,6 +155,18 @@ describe('value parsing', () => {
     const end = { producerGroup: 'p', tranStateTableOffset: '1', commitLogOffset: '2', commitOrRollback: '3', msgId: 'm' };
     expect(() => decodeEndTransactionRequestHeader(end)).toThrow('commitOrRollback field wrong');
     expect(decodeEndTransactionRequestHeader({ ...end, commitOrRollback: '12' }).commitOrRollback).toBe(12);
+  });
+});
+
+describe('namesrv headers', () => {
+  it('reads the 5.x register-broker fields and leaves them absent for a 4.9 broker', () => {
+    const base = { brokerName: 'b', brokerAddr: 'a:1', clusterName: 'c', haServerAddr: 'a:2', brokerId: '0' };
+    const old = decodeRegisterBrokerRequestHeader(base);
+    expect(old.heartbeatTimeoutMillis).toBeUndefined();
+    expect(old.enableActingMaster).toBeUndefined();
+    const v5 = decodeRegisterBrokerRequestHeader({ ...base, heartbeatTimeoutMillis: '30000', enableActingMaster: 'true' });
+    expect(v5.heartbeatTimeoutMillis).toBe(30000);
+    expect(v5.enableActingMaster).toBe(true);
   });
 });
 

@@ -12,6 +12,7 @@
  *   101 GET_KV_CONFIG        namespace key                  -> value?
  *   102 DELETE_KV_CONFIG     namespace key                  -> -
  *   103 REGISTER_BROKER      brokerName brokerAddr clusterName haServerAddr brokerId
+ *                            heartbeatTimeoutMillis? enableActingMaster? (5.x)
  *                            compressed bodyCrc32           -> haServerAddr? masterAddr?
  *   104 UNREGISTER_BROKER    brokerName brokerAddr clusterName brokerId
  *   105 GET_ROUTEINFO_BY_TOPIC topic acceptStandardJsonOnly?
@@ -75,6 +76,10 @@ export interface RegisterBrokerRequestHeader {
   clusterName: string;
   haServerAddr: string;
   brokerId: number;
+  /** 5.x: how long the NameServer may go without hearing from this broker before dropping it. */
+  heartbeatTimeoutMillis?: number;
+  /** 5.x: the broker takes part in slave acting master. */
+  enableActingMaster?: boolean;
   /** The body is the deflated form of RegisterBrokerBody (see body/register.ts). */
   compressed: boolean;
   /** CRC32 of the body & 0x7FFFFFFF; 0 means "not checked". Java always sends it. */
@@ -86,6 +91,8 @@ const registerBroker = defineHeader<RegisterBrokerRequestHeader>('RegisterBroker
   clusterName: { type: 'string', presence: 'required' },
   haServerAddr: { type: 'string', presence: 'required' },
   brokerId: { type: 'long', presence: 'required' },
+  heartbeatTimeoutMillis: { type: 'long', presence: 'optional' },
+  enableActingMaster: { type: 'boolean', presence: 'optional' },
   compressed: { type: 'boolean', presence: 'primitive' },
   bodyCrc32: { type: 'int', presence: 'optional' },
 });
