@@ -215,6 +215,12 @@ function decodeBinaryHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
   return { code, language, version, opaque: opaque ?? 0, flag, remark, extFields, serializeType: SerializeType.ROCKETMQ };
 }
 
+function recoverOpaque(type: SerializeType, header: Buffer): number | undefined {
+  if (type === SerializeType.ROCKETMQ) return header.length >= 9 ? header.readInt32BE(5) : undefined;
+  const m = OPAQUE_IN_JSON.exec(header.toString('utf8'));
+  return m?.[1] === undefined ? undefined : Number(m[1]) | 0;
+}
+
 /**
  * Decodes one frame without its length prefix (what a frame decoder yields).
  * Throws {@link HeaderDecodeError} for a bad header inside an intact frame.
@@ -228,7 +234,8 @@ export function decodeCommand(frame: Buffer): RemotingCommand {
     throw new HeaderDecodeError(`unknown serialize type ${type}`, SerializeType.JSON, undefined);
   }
   if (headerLen > frame.length - 4) {
-    throw new HeaderDecodeError(`header length ${headerLen} exceeds frame of ${frame.length}`, type, undefined);
+    // The header was cut short (or its length overstated): answer with the opaque if the bytes still hold it.
+    throw new HeaderDecodeError(`header length ${headerLen} exceeds frame of ${frame.length}`, type, recoverOpaque(type, frame.subarray(4)));
   }
   const header = frame.subarray(4, 4 + headerLen);
   const cmd = type === SerializeType.ROCKETMQ ? decodeBinaryHeader(header) : decodeJsonHeader(header);
