@@ -1,1 +1,1 @@
-export {};
+export { Producer, TransactionProducer, SendStatus, LocalTransactionState } from './producer.js';
