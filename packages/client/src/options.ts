@@ -206,8 +206,6 @@ export interface LitePullConsumerOptions extends ConsumerOptions {
   readonly pollTimeoutMillis: number;
   /** Pulls in flight at once (Java's pullThreadNums). @defaultValue 20 */
   readonly pullThreadNums: number;
-  /** How often assigned topics' queues are checked for changes. @defaultValue 30000 */
-  readonly topicMetadataCheckIntervalMillis: number;
 }
 
 export type ProducerInit = Partial<Omit<ProducerOptions, 'nameServer' | 'group'>> & Pick<ProducerOptions, 'nameServer' | 'group'>;
@@ -307,7 +305,6 @@ export function defaultLitePullConsumerOptions(): Omit<LitePullConsumerOptions, 
     consumeMaxSpan: 2000,
     pollTimeoutMillis: 5_000,
     pullThreadNums: 20,
-    topicMetadataCheckIntervalMillis: 30_000,
   };
 }
 
@@ -447,7 +444,6 @@ const litePullRules: Record<keyof LitePullConsumerOptions, Rule> = {
   consumeMaxSpan: int(1),
   pollTimeoutMillis: int(0),
   pullThreadNums: int(1, 1000),
-  topicMetadataCheckIntervalMillis: int(10),
 };
 
 function parseWith<T>(what: string, rules: Record<string, Rule>, defaults: Record<string, unknown>, input: unknown, required: readonly string[]): T {
