@@ -337,13 +337,20 @@ export class ClientInstance {
       for (const c of this.consumers.values()) changed ||= c.isSubscribeTopicNeedUpdate(topic);
     }
     if (!changed) return false;
-    for (const bd of route.brokerDatas) this.brokerAddrTable.set(bd.brokerName, new Map(bd.brokerAddrs));
+    let newBroker = false;
+    for (const bd of route.brokerDatas) {
+      const known = this.brokerAddrTable.get(bd.brokerName);
+      for (const addr of bd.brokerAddrs.values()) if (known === undefined || ![...known.values()].includes(addr)) newBroker = true;
+      this.brokerAddrTable.set(bd.brokerName, new Map(bd.brokerAddrs));
+    }
     for (const p of this.producers.values()) p.updateTopicPublishInfo(topic, route);
     if (this.consumers.size > 0) {
       const queues = topicRouteToSubscribeQueues(topic, route);
       for (const c of this.consumers.values()) c.updateTopicSubscribeInfo(topic, queues);
     }
     this.topicRouteTable.set(topic, route);
+    // A broker we never heartbeated cannot reach us (transaction checks, replies, consumer lists) until we do.
+    if (newBroker && this.started) void this.sendHeartbeatToAllBrokers();
     return true;
   }
 

@@ -231,7 +231,7 @@ export class PushConsumer {
       computePullFromWhere: (mq) => this.computePullFromWhere(mq),
       removeUnnecessaryMessageQueue: (mq, pq) => this.removeUnnecessaryMessageQueue(mq, pq),
       removeDirtyOffset: (mq) => this.offsetStore?.removeOffset(mq),
-      messageQueueChanged: () => this.messageQueueChanged(),
+      messageQueueChanged: (topic) => this.messageQueueChanged(topic),
       dispatchPullRequests: (reqs) => {
         for (const r of reqs) this.pullLater(r, 0);
       },
@@ -398,10 +398,10 @@ export class PushConsumer {
     };
   }
 
-  private messageQueueChanged(): void {
+  private messageQueueChanged(topic: string): void {
     // RebalancePushImpl.messageQueueChanged: a new subVersion tells the broker the subscription is current.
-    const now = Date.now();
-    for (const s of this.rebalancer!.subscriptionInner.values()) s.subVersion = now;
+    const sub = this.rebalancer!.subscriptionInner.get(topic);
+    if (sub !== undefined) sub.subVersion = Date.now();
     void this.instance!.sendHeartbeatToAllBrokers();
   }
 
@@ -516,7 +516,7 @@ export class PushConsumer {
     }
     if (!o.consumeOrderly) {
       if (pq.getMaxSpan() > o.consumeConcurrentlyMaxSpan) return this.pullLater(pr, PULL_TIME_DELAY_MILLS_WHEN_CACHE_FLOW_CONTROL);
-    } else if (o.messageModel === 'CLUSTERING' || pq.locked) {
+    } else {
       if (!pq.locked) return this.pullLater(pr, o.pullTimeDelayMillsWhenException);
       if (!pr.previouslyLocked) {
         // The first pull after locking re-reads the offset: the previous owner may have moved it.

@@ -82,7 +82,8 @@ export class Rebalancer {
         this.log.warn({ topic }, 'rebalance: topic has no route yet');
         return;
       }
-      if (await this.updateProcessQueueTableInRebalance(topic, mqSet, isOrder)) this.hooks.messageQueueChanged(topic, mqSet, mqSet);
+      // Broadcasting consumers of one group each read every queue: there is nothing to lock against.
+      if (await this.updateProcessQueueTableInRebalance(topic, mqSet, false)) this.hooks.messageQueueChanged(topic, mqSet, mqSet);
       return;
     }
     const cidAll = await this.instance.findConsumerIdList(topic, this.consumerGroup);
@@ -148,7 +149,8 @@ export class Rebalancer {
       }
       this.hooks.removeDirtyOffset(mq);
       const pq = new ProcessQueue();
-      if (needLock) pq.locked = true;
+      // Locked from the start, as Java 4.9.x: clustering got the broker lock just above, broadcasting needs none.
+      pq.locked = true;
       let nextOffset = -1;
       try {
         nextOffset = await this.hooks.computePullFromWhere(mq);
