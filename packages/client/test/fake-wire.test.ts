@@ -10,9 +10,16 @@ import { RmqError } from '@rocketmq-ts/common';
 import {
   RequestCode,
   ResponseCode,
+  SerializeType,
   createRequest,
+  decodeConsumeMessageDirectlyResult,
   decodeConsumerRunningInfo,
+  decodeGetConsumerStatusBody,
+  encodeConsumeMessageDirectlyResultRequestHeader,
   encodeGetConsumerRunningInfoRequestHeader,
+  encodeGetConsumerStatusRequestHeader,
+  encodeResetOffsetBody,
+  encodeResetOffsetRequestHeader,
 } from '@rocketmq-ts/protocol';
 import type { MessageQueue } from '@rocketmq-ts/protocol';
 import { LitePullConsumer, Producer, PushConsumer, TransactionProducer } from '../src/index.js';
@@ -445,6 +452,65 @@ describe('producer and push consumer over the wire (fake broker)', () => {
       3000,
     );
     expect(missing.code).toBe(ResponseCode.SYSTEM_ERROR);
+  });
+});
+
+describe('broker-initiated requests and encodings (fake broker)', () => {
+  it('writes send and pull headers in the binary ROCKETMQ encoding, others in JSON, and JSON everywhere on request', async () => {
+    const c = await startCluster({ T: { queues: 1 } });
+    const p = await producer(c);
+    await p.send({ topic: 'T', body: 'x' });
+    const pc = consumer(c, uniq('cg'));
+    pc.subscribe('T', '*', () => undefined);
+    await pc.start();
+    await waitFor(() => c.brokers[0]!.encodings.has(RequestCode.PULL_MESSAGE), 5000, 'a pull');
+    const b = c.brokers[0]!;
+    expect(b.encodings.get(RequestCode.SEND_MESSAGE_V2)).toBe(SerializeType.ROCKETMQ);
+    expect(b.encodings.get(RequestCode.PULL_MESSAGE)).toBe(SerializeType.ROCKETMQ);
+    expect(b.encodings.get(RequestCode.HEART_BEAT)).toBe(SerializeType.JSON);
+    const pj = await producer(c, { headerEncoding: 'JSON' });
+    await pj.send({ topic: 'T', body: 'y' });
+    expect(b.encodings.get(RequestCode.SEND_MESSAGE_V2)).toBe(SerializeType.JSON);
+  });
+
+  it('resets offsets on RESET_CONSUMER_CLIENT_OFFSET, reports status and consumes a message directly', async () => {
+    const c = await startCluster({ T: { queues: 1 } });
+    const p = await producer(c);
+    for (let i = 0; i < 3; i++) await p.send({ topic: 'T', body: `m${i}` });
+    const group = uniq('cg');
+    const got: string[] = [];
+    const pc = consumer(c, group);
+    pc.subscribe('T', '*', (m) => {
+      got.push(m.body.toString());
+      return m.body.toString() === 'direct-fail' ? 'RECONSUME_LATER' : undefined;
+    });
+    await pc.start();
+    await waitFor(() => got.length === 3, 5000, 'first pass');
+    const b = c.brokers[0]!;
+    const ch = b.clients.get(pc.clientId)!.channel;
+    const status = await ch.invoke(createRequest(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, encodeGetConsumerStatusRequestHeader({ topic: 'T', group })), 3000);
+    expect(status.code).toBe(ResponseCode.SUCCESS);
+    const table = decodeGetConsumerStatusBody(status.body!).messageQueueTable;
+    expect(table.map(([mq, o]) => [mq.queueId, o])).toEqual([[0, 3]]);
+
+    await ch.invokeOneway(
+      createRequest(
+        RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
+        encodeResetOffsetRequestHeader({ topic: 'T', group, timestamp: 0, isForce: true }),
+        encodeResetOffsetBody({ offsetTable: [[{ topic: 'T', brokerName: b.name, queueId: 0 }, 1]] }),
+        { oneway: true },
+      ),
+    );
+    await waitFor(() => got.length === 5, 8000, 'consumed again from offset 1');
+    expect(got.slice(3)).toEqual(['m1', 'm2']);
+
+    const direct = b.store('T', 0, { TAGS: 'Z' }, Buffer.from('direct-fail'), 0, 0, 0);
+    const res = await ch.invoke(
+      createRequest(RequestCode.CONSUME_MESSAGE_DIRECTLY, encodeConsumeMessageDirectlyResultRequestHeader({ consumerGroup: group, clientId: pc.clientId, brokerName: b.name }), direct.record),
+      3000,
+    );
+    expect(res.code).toBe(ResponseCode.SUCCESS);
+    expect(decodeConsumeMessageDirectlyResult(res.body!)).toMatchObject({ order: false, autoCommit: true, consumeResult: 'CR_LATER' });
   });
 });
 

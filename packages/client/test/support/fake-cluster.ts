@@ -106,6 +106,8 @@ export class FakeBroker {
   readonly clients = new Map<string, ClientInfo>();
   readonly locks = new Map<string, { clientId: string; at: number }>();
   readonly codes: number[] = [];
+  /** Header encoding of each request, by request code (last seen). */
+  readonly encodings = new Map<number, number>();
   readonly endTransactions: Array<ReturnType<typeof decodeEndTransactionRequestHeader>> = [];
   readonly sendBacks: Array<ReturnType<typeof decodeConsumerSendMsgBackRequestHeader>> = [];
   sendFault: SendFault | undefined;
@@ -128,6 +130,7 @@ export class FakeBroker {
     const on = (code: number, h: (req: RemotingCommand, ch: Channel) => RemotingCommand | undefined): void => {
       s.registerProcessor(code, (req, ch) => {
         this.codes.push(req.code);
+        this.encodings.set(req.code, req.serializeType);
         return h(req, ch);
       });
     };
@@ -151,6 +154,7 @@ export class FakeBroker {
     for (const code of [RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE, RequestCode.SEND_REPLY_MESSAGE_V2, RequestCode.SEND_MESSAGE]) {
       s.registerProcessor(code, (req, ch) => {
         this.codes.push(req.code);
+        this.encodings.set(req.code, req.serializeType);
         return this.send(req, ch);
       });
     }
