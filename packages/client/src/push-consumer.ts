@@ -668,7 +668,8 @@ export class PushConsumer {
   private async consumeConcurrently(req: ConsumeRequest): Promise<void> {
     await this.permits.acquire();
     try {
-      if (req.pq.dropped || this.state === 'SHUTDOWN') return;
+      // Once shutdown starts, requests still queued are left for redelivery; only running listeners finish.
+      if (req.pq.dropped || !this.running) return;
       req.pq.inflight++;
       try {
         await this.consumeConcurrentlyNow(req);
