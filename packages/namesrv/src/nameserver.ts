@@ -19,7 +19,10 @@ import { KVConfigStore, NAMESPACE_ORDER_TOPIC_CONFIG } from './kv-config.js';
 import { type BrokerLiveSnapshot, RouteTable } from './route-table.js';
 
 export interface NameServerInit extends Partial<NameServerOptions> {
-  /** Where the server logs; silent when omitted. */
+  /**
+   * Where the server logs (structured, child loggers per part).
+   * @defaultValue silentLogger
+   */
   readonly logger?: Logger;
   /**
    * Remoting limits beyond what NameServerOptions sets (channelMaxIdleTimeSeconds
@@ -56,6 +59,7 @@ export class NameServer {
   private server: RemotingServer | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
   private state: State = 'new';
+  private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private boundPort: number | undefined;
 
@@ -81,9 +85,14 @@ export class NameServer {
    * config file exists but cannot be read, and with CONNECTION when the
    * port cannot be bound.
    */
-  async start(): Promise<void> {
-    if (this.state !== 'new') throw new RmqError(ErrorCode.STATE, `NameServer cannot start: it is ${this.state}`);
+  start(): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(new RmqError(ErrorCode.STATE, `NameServer cannot start: it is ${this.state}`));
     this.state = 'starting';
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     try {
       await this.kv.load();
       const server = new RemotingServer({
@@ -107,6 +116,12 @@ export class NameServer {
       this.server = server;
       this.boundPort = await server.listen(this.options.listenPort, this.options.listenHost);
       this.startScan();
+      if (this.options.clusterTest) {
+        this.log.warn(
+          { productEnvName: this.options.productEnvName },
+          'clusterTest: routes always carry orderTopicConf; looking unknown topics up in the product environment is not supported',
+        );
+      }
       this.state = 'running';
       this.log.info({ host: this.options.listenHost, port: this.boundPort }, 'NameServer started');
     } catch (err) {
@@ -124,6 +139,8 @@ export class NameServer {
   }
 
   private async doClose(): Promise<void> {
+    // A close during start waits for it, so nothing is left listening.
+    await this.starting?.catch(() => undefined);
     this.state = 'closing';
     this.stopScan();
     await this.server?.close();

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RmqError } from '@rocketmq-ts/common';
 import { RequestCode, ResponseCode, decodeTopicRouteData, parseProperties, serializeProperties } from '@rocketmq-ts/protocol';
 import { NAMESPACE_ORDER_TOPIC_CONFIG, NameServer, defaultNameServerOptions, parseNameServerOptions, parseNamesrvProperties } from '../src/index.js';
-import { client, invoke, registerBroker, startNameServer, topic } from './helpers.js';
+import { client, invoke, registerBroker, startNameServer, tempDir, topic } from './helpers.js';
 
 describe('NameServer options', () => {
   it('defaults as Java: port 9876, files under ~/namesrv', () => {
@@ -102,6 +103,23 @@ describe('NameServer lifecycle', () => {
     await expect(ns.start()).rejects.toThrow(/cannot start/);
     const idle = new NameServer();
     expect(() => idle.port).toThrow(/not listening/);
+  });
+
+  it('closes cleanly when close() is called while starting', async () => {
+    const dir = await tempDir();
+    const ns = new NameServer({ listenHost: '127.0.0.1', listenPort: 0, kvConfigPath: join(dir, 'kv.json'), configStorePath: join(dir, 'p') });
+    const started = ns.start();
+    const closed = ns.close();
+    await started;
+    await closed;
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port: ns.port }, () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
   });
 
   it('fails to start on a port in use, naming it', async () => {

@@ -120,4 +120,14 @@ describe('KV config', () => {
     const route = decodeTopicRouteData((await invoke(c, ns.address, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicOrder' })).body!);
     expect(route.orderTopicConf).toBeUndefined();
   });
+
+  it('in clusterTest mode, always adds orderTopicConf and writes the fastjson form', async () => {
+    const { ns } = await startNameServer({ clusterTest: true });
+    const c = client();
+    await registerBroker(ns.address, { name: 'broker-a', addr: '127.0.0.1:10911', topics: [topic('TopicOrder')] });
+    await invoke(c, ns.address, RequestCode.PUT_KV_CONFIG, kv(NAMESPACE_ORDER_TOPIC_CONFIG, 'TopicOrder', 'broker-a:4'));
+    const res = await invoke(c, ns.address, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicOrder' }, undefined, 401);
+    expect(res.body!.toString()).toContain('"brokerAddrs":{0:');
+    expect(decodeTopicRouteData(res.body!).orderTopicConf).toBe('broker-a:4');
+  });
 });

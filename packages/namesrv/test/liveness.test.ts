@@ -31,7 +31,7 @@ describe('broker liveness', () => {
   });
 
   it('keeps a broker that re-registers in time', async () => {
-    const { ns } = await startNameServer({ brokerChannelExpiredTime: 1000, scanNotActiveBrokerInterval: 100 });
+    const { ns } = await startNameServer({ brokerChannelExpiredTime: 1500, scanNotActiveBrokerInterval: 100 });
     const c = client();
     const until = Date.now() + 2500;
     while (Date.now() < until) {
@@ -42,7 +42,7 @@ describe('broker liveness', () => {
   });
 
   it('counts an unchanged QUERY_DATA_VERSION as hearing from the broker', async () => {
-    const { ns } = await startNameServer({ brokerChannelExpiredTime: 1000, scanNotActiveBrokerInterval: 100 });
+    const { ns } = await startNameServer({ brokerChannelExpiredTime: 1500, scanNotActiveBrokerInterval: 100 });
     const dv = { timestamp: 10, counter: 3 };
     const { client: c } = await registerBroker(ns.address, { name: 'broker-a', addr: A0, topics: [topic('T')], dataVersion: dv });
     const header = encodeQueryDataVersionRequestHeader({ brokerName: 'broker-a', brokerAddr: A0, clusterName: 'DefaultCluster', brokerId: 0 });

@@ -148,6 +148,14 @@ describe('wire forms', () => {
     expect(asked.body!.toString()).toBe(java.routeResponseBody);
   });
 
+  it('answers an unknown topic byte for byte as a Java NameServer', async () => {
+    const { ns } = await startNameServer();
+    const peer = await RawPeer.connect(ns.port);
+    peer.write(encodeFrame({ ...createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'NoSuchTopic' }), opaque: 4 }));
+    await peer.next(1);
+    expect(peer.rawFrames[0]!.equals(java.topicNotExistResponse.subarray(4))).toBe(true);
+  });
+
   it('reads a compressed register body (which carries no topicSysFlag or order flag)', async () => {
     const { ns } = await startNameServer();
     const res = await registerBroker(ns.address, {
