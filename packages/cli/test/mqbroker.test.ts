@@ -177,7 +177,6 @@ describe('mqbroker', () => {
     const r = run(['-c', file, '-p', '-n', '127.0.0.1:9876;127.0.0.1:9877'], dir);
     expect((await r.exited).code).toBe(0);
     const lines = r.stdout().split('\n');
-    expect(lines).toContain(`load config properties file OK, ${file}`);
     expect(lines).toContain('brokerName=b-print');
     expect(lines).toContain('mappedFileSizeCommitLog=2097152');
     expect(lines).toContain(`storePathRootDir=${resolve(dir, 'data')}`);
