@@ -207,6 +207,9 @@ describe('mqbroker', () => {
     const bad = run(['-n', 'nohost'], dir);
     expect((await bad.exited).code).not.toBe(0);
     expect(bad.stderr()).toContain('The Name Server Address[nohost] illegal');
+    const missing = run(['-c', join(dir, 'nope.properties')], dir);
+    expect((await missing.exited).code).not.toBe(0);
+    expect(missing.stderr()).toContain(`cannot read configuration file ${join(dir, 'nope.properties')}: ENOENT`);
   });
 
   it('starts from every seed configuration: boot line, registration, a send and a pull, then SIGTERM stops it with exit 0', async () => {
