@@ -22,6 +22,8 @@ const MAX_WINDOW = 64 * 1024;
 class CqFile {
   private file: StoreFile | undefined;
   private opening: Promise<StoreFile> | undefined;
+  /** Reads in progress: the descriptor is not closed under them (its number could be reused). */
+  readers = 0;
   writeGen = 0;
   syncGen = 0;
 
@@ -58,6 +60,7 @@ class CqFile {
   }
 
   async close(): Promise<void> {
+    for (let i = 0; i < 5000 && this.readers > 0; i++) await new Promise((r) => setTimeout(r, 1));
     const f = this.file ?? (await this.opening?.catch(() => undefined));
     this.file = undefined;
     if (f !== undefined) await f.close();
@@ -167,8 +170,13 @@ export class ConsumeQueue {
 
   private async readFileUnits(f: CqFile, pos: number, count: number): Promise<Buffer> {
     const buf = Buffer.alloc(count * CQ_UNIT_SIZE);
-    const file = await f.open();
-    await readFully(file, buf, 0, buf.length, pos);
+    f.readers++;
+    try {
+      const file = await f.open();
+      await readFully(file, buf, 0, buf.length, pos);
+    } finally {
+      f.readers--;
+    }
     return buf;
   }
 
@@ -461,12 +469,15 @@ export class ConsumeQueue {
     // Part may be in the window, part written: read the written part from the file.
     const fileEndRead = Math.min(end, this.writtenOffset);
     const buf = Buffer.alloc(end - b);
+    f.readers++;
     try {
       const file = await f.open();
       await readFully(file, buf, 0, fileEndRead - b, b - f.base);
     } catch (err) {
       this.log.warn({ dir: this.dir, index, err: errorMessage(err) }, 'ConsumeQueue read failed');
       return undefined;
+    } finally {
+      f.readers--;
     }
     if (end > fileEndRead) {
       const from = Math.max(fileEndRead, this.winStart);

@@ -82,6 +82,8 @@ export class IndexFile {
   private writeGen = 0;
   private syncGen = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Queries in progress: the descriptor is not closed under them. */
+  private readers = 0;
 
   constructor(
     readonly path: string,
@@ -282,6 +284,15 @@ export class IndexFile {
 
   /** Walks the slot's chain (Java's selectPhyOffset), adding offsets of matching entries within [begin, end]. */
   async selectPhyOffset(out: number[], key: string, maxNum: number, begin: number, end: number): Promise<void> {
+    this.readers++;
+    try {
+      await this.walkChain(out, key, maxNum, begin, end);
+    } finally {
+      this.readers--;
+    }
+  }
+
+  private async walkChain(out: number[], key: string, maxNum: number, begin: number, end: number): Promise<void> {
     const h = this.header;
     const keyHash = indexKeyHash(key);
     const slotPos = keyHash % this.hashSlotNum;
@@ -373,6 +384,7 @@ export class IndexFile {
 
   async close(): Promise<void> {
     await this.chain;
+    for (let i = 0; i < 5000 && this.readers > 0; i++) await new Promise((r) => setTimeout(r, 1));
     const f = this.file;
     this.file = undefined;
     if (f !== undefined) await f.close();
