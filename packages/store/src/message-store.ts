@@ -64,6 +64,12 @@ export interface MessageStore {
   getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): Promise<number>;
   /** The CommitLog offset of a queue's message; 0 when unknown (Java's getCommitLogOffsetInQueue). */
   getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): Promise<number>;
+  /**
+   * Whether the queue's message at `consumeOffset` lies further behind the
+   * log's end than accessMessageInMemoryMaxRatio of RAM ("in disk"); false
+   * when the queue or the offset is unknown (Java's checkInDiskByConsumeOffset).
+   */
+  checkInDiskByConsumeOffset(topic: string, queueId: number, consumeOffset: number): Promise<boolean>;
   /** The validated record at a CommitLog offset (viewMessageById). */
   selectOneMessageByOffset(commitLogOffset: number, size?: number): Promise<Buffer | undefined>;
   lookMessageByOffset(commitLogOffset: number, size?: number): Promise<StoredMessage | undefined>;
@@ -895,6 +901,12 @@ export class DefaultMessageStore implements MessageStore {
   async getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): Promise<number> {
     const u = await this.getConsumeQueue(topic, queueId)?.getUnit(consumeQueueOffset);
     return u?.offset ?? 0;
+  }
+
+  async checkInDiskByConsumeOffset(topic: string, queueId: number, consumeOffset: number): Promise<boolean> {
+    const u = await this.getConsumeQueue(topic, queueId)?.getUnit(consumeOffset);
+    if (u === undefined) return false;
+    return this.commitLog.getMaxOffset() - u.offset > this.memoryForInMemory;
   }
 
   async selectOneMessageByOffset(commitLogOffset: number, size?: number): Promise<Buffer | undefined> {

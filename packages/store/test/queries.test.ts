@@ -146,4 +146,15 @@ describe('queries', () => {
     }
     expect(units.subarray(7 * 20).every((b) => b === 0)).toBe(true);
   });
+
+  it('tells whether a queue offset lies in disk (checkInDiskByConsumeOffset), false for unknown queues and offsets', async () => {
+    const dir = await tmp();
+    const store = await openStore(dir);
+    await store.putMessage(msg('Disk', 0, 'x'));
+    // A message just written is within accessMessageInMemoryMaxRatio of RAM from the log's end.
+    expect(await store.checkInDiskByConsumeOffset('Disk', 0, 0)).toBe(false);
+    expect(await store.checkInDiskByConsumeOffset('Disk', 0, 5)).toBe(false);
+    expect(await store.checkInDiskByConsumeOffset('Nope', 0, 0)).toBe(false);
+    await store.shutdown();
+  });
 });
