@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@rocketmq-ts/common';
 import { ErrorCode, RmqError, errorMessage } from '@rocketmq-ts/common';
-import { readInt64BE, writeInt64BE } from '@rocketmq-ts/protocol';
+import { readInt64BE, writeInt32Fast, writeInt64BE } from '@rocketmq-ts/protocol';
 import { type StoreFile, type StoreFs, readFully } from './fs.js';
 import { fileNameToOffset, offsetToFileName } from './paths.js';
 
@@ -360,7 +360,7 @@ export class ConsumeQueue {
     this.ensureRoom(CQ_UNIT_SIZE);
     const pos = this.endOffset - this.winStart;
     writeInt64BE(this.win, pos, offset);
-    this.win.writeInt32BE(size, pos + 8);
+    writeInt32Fast(this.win, pos + 8, size);
     writeInt64BE(this.win, pos + 12, tagsCode);
     this.endOffset += CQ_UNIT_SIZE;
   }
