@@ -96,12 +96,25 @@ describe('queries', () => {
   it('calls the arrival listener as soon as a message is dispatched', async () => {
     const dir = await tmp();
     const events: MessageArrivalEvent[] = [];
-    const store = await openStore(dir, {}, { listener: (e) => events.push(e) });
+    const props: Record<string, string>[] = [];
+    const store = await openStore(dir, {}, {
+      listener: (e) => {
+        events.push(e);
+        props.push({ ...e.properties });
+      },
+    });
     const r = await store.putMessage(msg('L', 3, 'x', { TAGS: 'tg', a: 'b' }));
     // Dispatch happens before the put is answered: a pull right after the ack finds the message.
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ topic: 'L', queueId: 3, queueOffset: 0, tagsCode: tagsToTagsCode('tg'), storeTimestamp: r.storeTimestamp });
-    expect({ ...events[0]!.properties }).toEqual({ TAGS: 'tg', a: 'b' });
+    expect(props[0]).toEqual({ TAGS: 'tg', a: 'b' });
+    // Read during the call, the decoded properties stay; an event never read cannot be read later.
+    expect(events[0]!.properties['a']).toBe('b');
+    await store.putMessage(msg('L', 3, 'y', { c: 'd' }));
+    const late: MessageArrivalEvent[] = [];
+    store.setMessageArrivalListener((e) => late.push(e));
+    await store.putMessage(msg('L', 3, 'z', { e: 'f' }));
+    expect(() => late[0]!.properties).toThrow(/during the listener call/);
     expect((await store.getMessage('g', 'L', 3, 0, 1)).messages).toHaveLength(1);
     await store.shutdown();
   });
