@@ -44,6 +44,7 @@ import { ConsumerManager } from './client/consumer-manager.js';
 import { ProducerManager } from './client/producer-manager.js';
 import { type BrokerConfig, resolveBrokerConfig, splitNamesrvAddr } from './config.js';
 import type { BrokerContext, DelayDelivery, TransactionService } from './context.js';
+import { BrokerFeatures } from './features.js';
 import { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
@@ -77,10 +78,6 @@ export interface BrokerInit {
    * @defaultValue {}
    */
   readonly store?: Readonly<Partial<MessageStoreOptions>>;
-  /** Delayed delivery, once a task provides it. @defaultValue none: delayed messages are delivered at once */
-  readonly delayDelivery?: DelayDelivery;
-  /** Transactional messages, once a task provides them. @defaultValue none: prepared messages are refused */
-  readonly transactions?: TransactionService;
 }
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
@@ -120,6 +117,8 @@ export class Broker implements BrokerContext {
   readonly broker2Client: Broker2Client;
   readonly delayDelivery: DelayDelivery | undefined;
   readonly transactions: TransactionService | undefined;
+  /** Delayed, timed and transactional messages, request-reply, queue locks. */
+  readonly features: BrokerFeatures;
   /** Absolute store paths, as resolved from the config. */
   readonly storePaths: { readonly root: string; readonly commitLog: string };
 
@@ -127,7 +126,7 @@ export class Broker implements BrokerContext {
   private readonly init: BrokerInit;
   private readonly files: BrokerConfigFiles;
   private readonly outer: BrokerOuterAPI;
-  private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin', RequestPool>;
+  private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin' | 'endTransaction' | 'reply', RequestPool>;
   private readonly pullProcessor: PullMessageProcessor;
   private server: RemotingServer | undefined;
   private vipServer: RemotingServer | undefined;
@@ -155,8 +154,6 @@ export class Broker implements BrokerContext {
     this.storePaths = { root, commitLog };
     this.baseLog = init.logger ?? silentLogger;
     this.log = this.baseLog.child({ component: 'broker', broker: config.brokerName });
-    this.delayDelivery = init.delayDelivery;
-    this.transactions = init.transactions;
     this.files = new BrokerConfigFiles(root, undefined, this.log);
     this.topics = new TopicConfigManager({ config, files: this.files, logger: this.log, onTopicCreated: (tc) => this.onTopicCreated(tc) });
     this.groups = new SubscriptionGroupManager({ config, files: this.files, logger: this.log });
@@ -187,7 +184,16 @@ export class Broker implements BrokerContext {
       heartbeat: pool('heartbeat', OTHER_CONCURRENCY, config.heartbeatThreadPoolQueueCapacity, config.waitTimeMillsInHeartbeatQueue),
       consumerManage: pool('consumerManage', OTHER_CONCURRENCY, config.consumerManagerThreadPoolQueueCapacity, 0),
       admin: pool('admin', OTHER_CONCURRENCY, ADMIN_QUEUE_CAPACITY, 0),
+      endTransaction: pool('endTransaction', OTHER_CONCURRENCY, config.endTransactionPoolQueueCapacity, config.waitTimeMillsInTransactionQueue),
+      reply: pool('reply', OTHER_CONCURRENCY, config.replyThreadPoolQueueCapacity, 0),
     };
+    this.features = new BrokerFeatures(this, {
+      files: this.files,
+      readUnits: (topic, queueId, offset, max) => this.storeImpl?.getConsumeQueue(topic, queueId)?.readUnits(offset, max) ?? Promise.resolve(undefined),
+      logger: this.log,
+    });
+    this.delayDelivery = this.features.schedule;
+    this.transactions = this.features.transactions;
     this.pullProcessor = new PullMessageProcessor(this);
     this.pullHold = new PullRequestHoldService({
       maxOffset: (topic, queueId) => this.store.getMaxOffsetInQueue(topic, queueId),
@@ -254,6 +260,8 @@ export class Broker implements BrokerContext {
       pullThreadPoolQueueHeadWaitTimeMills: String(p.pull.headWaitMs()),
       queryThreadPoolQueueSize: String(p.query.queued),
       queryThreadPoolQueueCapacity: String(this.config.queryThreadPoolQueueCapacity),
+      EndTransactionQueueSize: String(p.endTransaction.queued),
+      EndTransactionThreadPoolQueueCapacity: String(this.config.endTransactionPoolQueueCapacity),
       startAcceptSendRequestTimeStamp: '0',
       heldPullRequests: String(this.pullHold.size),
       consumerGroupsOnline: String(this.consumers.table.size),
@@ -265,6 +273,7 @@ export class Broker implements BrokerContext {
       Object.assign(out, s);
       out['commitLogMinOffset'] = String(this.storeImpl.getMinPhyOffset());
       out['commitLogMaxOffset'] = String(this.storeImpl.getMaxPhyOffset());
+      this.features.buildRunningStats(out);
     }
     return out;
   }
@@ -306,13 +315,13 @@ export class Broker implements BrokerContext {
       store.setMessageArrivalListener((e) => this.onMessageArrival(e));
       await store.start();
       this.storeImpl = store;
+      await this.features.start();
 
       this.registerProcessors(server, false);
       if (this.vipServer !== undefined) this.registerProcessors(this.vipServer, true);
       this.startTimers();
       this.bootTimestamp = Date.now();
       this.state = 'running';
-      if (this.delayDelivery === undefined) this.log.info('delayed delivery is not available yet: messages with a delay level are delivered at once');
       await this.registerBrokerAll(true, false, true);
       this.log.info({ addr: this.brokerAddr, vipPort: this.vipPortBound, namesrv: this.outer.nameServerAddressList }, 'broker started');
     } catch (err) {
@@ -349,6 +358,7 @@ export class Broker implements BrokerContext {
     for (const p of Object.values(this.pools)) p.rejectAll('[SHUTDOWN]broker is shutting down');
     this.pullHold.shutdown();
     await Promise.all([this.server?.close(), this.vipServer?.close()]);
+    if (this.storeImpl !== undefined) await this.features.shutdown();
     await this.storeImpl?.shutdown();
     await this.offsets.persist(true);
     await Promise.all([this.offsets.idle(), this.topics.idle(), this.groups.idle()]);
@@ -451,9 +461,11 @@ export class Broker implements BrokerContext {
     add(RequestCode.GET_CONSUMER_CONNECTION_LIST, p.admin, admin.getConsumerConnectionList);
     add(RequestCode.GET_PRODUCER_CONNECTION_LIST, p.admin, admin.getProducerConnectionList);
     add(RequestCode.GET_CONSUMER_RUNNING_INFO, p.admin, admin.getConsumerRunningInfo);
+    this.features.registerProcessors(add, p, send, storeBusy);
   }
 
   private onMessageArrival(e: MessageArrivalEvent): void {
+    this.features.onArrival(e);
     if (this.pullHold.size === 0) return;
     this.pullHold.notifyMessageArriving(e.topic, e.queueId, e.queueOffset + 1, e.tagsCode, () => e.properties);
   }
@@ -493,6 +505,7 @@ export class Broker implements BrokerContext {
     this.pools.send.cleanExpired(now);
     this.pools.pull.cleanExpired(now);
     this.pools.heartbeat.cleanExpired(now);
+    this.pools.endTransaction.cleanExpired(now);
   }
 
   /** ClientHousekeepingService: connections silent past channelExpiredTimeout are closed (and so leave the tables). */
