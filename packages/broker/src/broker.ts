@@ -288,6 +288,7 @@ export class Broker implements BrokerContext {
       pullThreadPoolQueueHeadWaitTimeMills: String(p.pull.headWaitMs()),
       queryThreadPoolQueueSize: String(p.query.queued),
       queryThreadPoolQueueCapacity: String(this.config.queryThreadPoolQueueCapacity),
+      queryThreadPoolQueueHeadWaitTimeMills: String(p.query.headWaitMs()),
       startAcceptSendRequestTimeStamp: '0',
       heldPullRequests: String(this.pullHold.size),
       consumerGroupsOnline: String(this.consumers.table.size),

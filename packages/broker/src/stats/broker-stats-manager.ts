@@ -91,10 +91,23 @@ export function defaultStatsSamplingIntervals(): StatsSamplingIntervals {
   return { minuteSamplingMs: 10_000, hourSamplingMs: 600_000, daySamplingMs: 3_600_000 };
 }
 
+/** The commercial (stats name, type) pairs recorded, as indexes into CommercialSlots.items. */
+const Slot = {
+  SEND_TIMES_SUCCESS: 0,
+  SEND_SIZE_SUCCESS: 1,
+  SEND_TIMES_FAILURE: 2,
+  SEND_SIZE_FAILURE: 3,
+  RCV_TIMES_SUCCESS: 4,
+  RCV_SIZE_SUCCESS: 5,
+  RCV_EPOLLS: 6,
+  SNDBCK_TIMES: 7,
+} as const;
+type Slot = (typeof Slot)[keyof typeof Slot];
+
 /** Commercial items of one (topic, group), for the owner they were made for. */
 interface CommercialSlots {
-  owner: string;
-  readonly items: Map<string, StatsItem>;
+  readonly owner: string;
+  readonly items: Array<StatsItem | undefined>;
 }
 
 interface ProducerEntry {
@@ -234,16 +247,15 @@ export class BrokerStatsManager {
 
   private commercial(slots: CommercialSlots | undefined, owner: string): CommercialSlots {
     if (slots !== undefined && slots.owner === owner) return slots;
-    return { owner, items: new Map() };
+    return { owner, items: [] };
   }
 
-  /** BrokerStatsManager.incCommercialValue: key owner@topic@group@type. */
-  private commercialItem(slots: CommercialSlots, statsName: string, type: CommercialStatsType, topic: string, group: string): StatsItem {
-    const slot = statsName + type;
-    let item = slots.items.get(slot);
+  /** The item BrokerStatsManager.incCommercialValue adds to: key owner@topic@group@type. */
+  private commercialItem(slots: CommercialSlots, slot: Slot, statsName: string, type: CommercialStatsType, topic: string, group: string): StatsItem {
+    let item = slots.items[slot];
     if (item === undefined) {
       item = this.set(statsName).getAndCreateStatsItem(slots.owner + SEP + topic + SEP + group + SEP + type);
-      slots.items.set(slot, item);
+      slots.items[slot] = item;
     }
     return item;
   }
@@ -262,15 +274,15 @@ export class BrokerStatsManager {
     t.putSize.times += 1;
     this.brokerPut.value += msgNum;
     if (this.enableQueueStat && topic === SCHEDULE_TOPIC) this.incQueuePut(topic, queueId, msgNum, bytes);
-    this.commercialSend(t, topic, producerGroup, owner, CommercialStatsType.SEND_SUCCESS, Math.ceil(bytes / COMMERCIAL_SIZE_PER_COUNT) * COMMERCIAL_BASE_COUNT, bytes);
+    this.commercialSend(t, topic, producerGroup, owner, true, Math.ceil(bytes / COMMERCIAL_SIZE_PER_COUNT) * COMMERCIAL_BASE_COUNT, bytes);
   }
 
   /** A send the store refused: the commercial SEND_FAILURE figures (by the request body's size, as Java). */
   onPutFailed(topic: string, producerGroup: string, bodyBytes: number, owner: string | undefined): void {
-    this.commercialSend(this.topicEntry(topic), topic, producerGroup, owner, CommercialStatsType.SEND_FAILURE, Math.ceil(bodyBytes / COMMERCIAL_SIZE_PER_COUNT), bodyBytes);
+    this.commercialSend(this.topicEntry(topic), topic, producerGroup, owner, false, Math.ceil(bodyBytes / COMMERCIAL_SIZE_PER_COUNT), bodyBytes);
   }
 
-  private commercialSend(t: TopicEntry, topic: string, group: string, owner: string | undefined, type: CommercialStatsType, times: number, bytes: number): void {
+  private commercialSend(t: TopicEntry, topic: string, group: string, owner: string | undefined, ok: boolean, times: number, bytes: number): void {
     let p = t.producers.get(group);
     if (p === undefined) {
       p = { commercial: undefined };
@@ -278,8 +290,9 @@ export class BrokerStatsManager {
     }
     const slots = this.commercial(p.commercial, owner ?? 'null');
     p.commercial = slots;
-    this.commercialItem(slots, BrokerStatsName.COMMERCIAL_SEND_TIMES, type, topic, group).add(times, 1);
-    this.commercialItem(slots, BrokerStatsName.COMMERCIAL_SEND_SIZE, type, topic, group).add(bytes, 1);
+    const type = ok ? CommercialStatsType.SEND_SUCCESS : CommercialStatsType.SEND_FAILURE;
+    this.commercialItem(slots, ok ? Slot.SEND_TIMES_SUCCESS : Slot.SEND_TIMES_FAILURE, BrokerStatsName.COMMERCIAL_SEND_TIMES, type, topic, group).add(times, 1);
+    this.commercialItem(slots, ok ? Slot.SEND_SIZE_SUCCESS : Slot.SEND_SIZE_FAILURE, BrokerStatsName.COMMERCIAL_SEND_SIZE, type, topic, group).add(bytes, 1);
   }
 
   /** QUEUE_PUT_NUMS / QUEUE_PUT_SIZE (key topic@queueId); Java records them for SCHEDULE_TOPIC_XXXX only. */
@@ -347,15 +360,15 @@ export class BrokerStatsManager {
       for (let i = 0; i < n; i++) count4Commercial += Math.ceil(messages[i]!.length / COMMERCIAL_SIZE_PER_COUNT);
       const slots = this.commercial(c.commercial, owner ?? 'null');
       c.commercial = slots;
-      this.commercialItem(slots, BrokerStatsName.COMMERCIAL_RCV_TIMES, CommercialStatsType.RCV_SUCCESS, topic, group).add(count4Commercial * COMMERCIAL_BASE_COUNT, 1);
-      this.commercialItem(slots, BrokerStatsName.COMMERCIAL_RCV_SIZE, CommercialStatsType.RCV_SUCCESS, topic, group).add(bufferTotalSize, 1);
+      this.commercialItem(slots, Slot.RCV_TIMES_SUCCESS, BrokerStatsName.COMMERCIAL_RCV_TIMES, CommercialStatsType.RCV_SUCCESS, topic, group).add(count4Commercial * COMMERCIAL_BASE_COUNT, 1);
+      this.commercialItem(slots, Slot.RCV_SIZE_SUCCESS, BrokerStatsName.COMMERCIAL_RCV_SIZE, CommercialStatsType.RCV_SUCCESS, topic, group).add(bufferTotalSize, 1);
       return;
     }
     if ((code === ResponseCode.PULL_NOT_FOUND && !brokerAllowSuspend) || code === ResponseCode.PULL_RETRY_IMMEDIATELY || code === ResponseCode.PULL_OFFSET_MOVED) {
       const c = this.consumerEntry(topic, group);
       const slots = this.commercial(c.commercial, owner ?? 'null');
       c.commercial = slots;
-      this.commercialItem(slots, BrokerStatsName.COMMERCIAL_RCV_EPOLLS, CommercialStatsType.RCV_EPOLLS, topic, group).add(1, 1);
+      this.commercialItem(slots, Slot.RCV_EPOLLS, BrokerStatsName.COMMERCIAL_RCV_EPOLLS, CommercialStatsType.RCV_EPOLLS, topic, group).add(1, 1);
     }
   }
 
@@ -380,7 +393,7 @@ export class BrokerStatsManager {
     c.sendBack.add(1, 1);
     const slots = this.commercial(c.commercial, owner ?? 'null');
     c.commercial = slots;
-    this.commercialItem(slots, BrokerStatsName.COMMERCIAL_SNDBCK_TIMES, CommercialStatsType.SEND_BACK, topic, group).add(1, 1);
+    this.commercialItem(slots, Slot.SNDBCK_TIMES, BrokerStatsName.COMMERCIAL_SNDBCK_TIMES, CommercialStatsType.SEND_BACK, topic, group).add(1, 1);
   }
 
   // ---------------------------------------------------------------------------

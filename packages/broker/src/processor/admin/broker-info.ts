@@ -4,6 +4,7 @@
  * (315), GET_ALL_DELAY_OFFSET (45).
  */
 import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ErrorCode, errorMessage, isRmqError } from '@rocketmq-ts/common';
 import {
   type BrokerStatsItem,
@@ -29,6 +30,25 @@ import { type AdminContext, type DelayOffsetProvider, type SerialLock, humanRead
  * rocketmq-exporter fails to parse the table without the key).
  */
 const NO_TRANSIENT_POOL = '2147483647';
+
+/**
+ * UtilAll.getDiskPartitionSpaceUsedPercent: used / (used + usable) of the
+ * partition holding `path`, rounded up to hundredths; -1 when it cannot be
+ * measured. Measured on each request, as Java does.
+ */
+async function diskUsedRatio(path: string): Promise<number> {
+  try {
+    const s = await statfs(path);
+    const total = s.blocks * s.bsize;
+    if (total <= 0) return -1;
+    const used = total - s.bfree * s.bsize;
+    const entire = used + s.bavail * s.bsize;
+    if (entire <= 0) return -1;
+    return (Math.floor((used * 100) / entire) + ((used * 100) % entire !== 0 ? 1 : 0)) / 100;
+  } catch {
+    return -1;
+  }
+}
 
 function hasDelayOffsets(d: unknown): d is DelayOffsetProvider {
   return typeof d === 'object' && d !== null && typeof (d as Partial<DelayOffsetProvider>).delayOffsets === 'function';
@@ -64,6 +84,10 @@ export async function brokerRuntimeInfo(ctx: AdminContext): Promise<Map<string, 
   // Java formats this one (the exporter parses "<number> <unit>").
   const unflushed = Number(t.get('remainHowManyDataToFlush') ?? '0');
   t.set('remainHowManyDataToFlush', humanReadableByteCount(Number.isFinite(unflushed) ? unflushed : 0));
+  const commitLogRatio = await diskUsedRatio(ctx.storePaths.commitLog);
+  t.set(`commitLogDiskRatio_${ctx.storePaths.commitLog}`, String(commitLogRatio));
+  t.set('commitLogDiskRatio', String(commitLogRatio));
+  t.set('consumeQueueDiskRatio', String(await diskUsedRatio(join(ctx.storePaths.root, 'consumequeue'))));
   try {
     const s = await statfs(ctx.storePaths.root);
     t.set('commitLogDirCapacity', `Total : ${humanReadableByteCount(s.blocks * s.bsize)}, Free : ${humanReadableByteCount(s.bavail * s.bsize)}.`);
