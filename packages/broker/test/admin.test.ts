@@ -6,7 +6,7 @@
  * stats follow real consumption; a reset by time moves a live consumer
  * back; runtime info and the stats windows move with traffic.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBrokerConfig } from '@rocketmq-ts/broker';
@@ -166,6 +166,7 @@ describe('admin codes end to end', () => {
 
     const shown = parseProperties((await ok(c, first.address, RequestCode.GET_BROKER_CONFIG)).body!);
     expect(shown.get('regionId')).toBe('CfgRegion');
+    expect(first.broker.configuration.pendingKeys()).toEqual(['regionId']);
 
     await first.close();
     closed = true;
@@ -175,6 +176,30 @@ describe('admin codes end to end', () => {
     expect(second.broker.config.maxMessageSize).toBe(2048);
     const after = await c.invoke(second.address, sendRequest({ topic: 'Cfg', body: 'again' }), 5000);
     expect(after.extFields['MSG_REGION']).toBe('CfgRegion');
+  });
+
+  it('CLEAN_EXPIRED_CONSUMEQUEUE drops the queues of a topic whose messages all left the CommitLog', async () => {
+    const seg = 16 * 1024;
+    const b = await broker({ config: { mappedFileSizeCommitLog: seg, maxMessageSize: 4096, fileReservedTime: 1 } });
+    const c = client();
+    const body = Buffer.alloc(1000, 0x61);
+    for (let i = 0; i < 40; i++) expect((await c.invoke(b.address, sendRequest({ topic: 'OldT', body }), 5000)).code).toBe(ResponseCode.SUCCESS);
+    // More than a segment of newer messages, so OldT's last one is not in the newest segment (never deleted).
+    for (let i = 0; i < 20; i++) expect((await c.invoke(b.address, sendRequest({ topic: 'NewT', body }), 5000)).code).toBe(ResponseCode.SUCCESS);
+    const store = b.broker.store;
+    const oldEnd = (await store.getCommitLogOffsetInQueue('OldT', 0, 39)) + 1000;
+    // Age every segment before the newest by two hours (fileReservedTime is one), then run retention.
+    const newest = Math.floor(store.getMaxPhyOffset() / seg) * seg;
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const name of await readdir(join(b.dir, 'commitlog'))) {
+      if (Number(name) < newest) await utimes(join(b.dir, 'commitlog', name), twoHoursAgo, twoHoursAgo);
+    }
+    await ok(c, b.address, RequestCode.DELETE_EXPIRED_COMMITLOG);
+    await waitFor(() => store.getMinPhyOffset() > oldEnd, 20_000, 'old segments deleted');
+    await ok(c, b.address, RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE);
+    expect(await exists(join(b.dir, 'consumequeue', 'OldT'))).toBe(false);
+    expect(store.getMaxOffsetInQueue('OldT', 0)).toBe(0);
+    expect(store.getMaxOffsetInQueue('NewT', 0)).toBe(20);
   });
 
   it('a new brokerPermission is registered with the NameServer at once', async () => {
