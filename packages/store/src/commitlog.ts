@@ -1000,14 +1000,13 @@ export class CommitLog {
     }
     this.chunks = keep;
     this.writeIdx = Math.min(this.writeIdx, Math.max(0, keep.length - 1));
-    // Segments that now hold nothing go back to being preallocated.
+    // A segment that now holds nothing becomes the preallocated next one (its file exists).
     while (this.segments.length > 1) {
       const last = this.segments[this.segments.length - 1] as Segment;
-      if (last.base < to || (last.base === to && this.segments.length === 1)) break;
-      if (last.base === to) break;
+      if (last.base <= to) break;
       this.segments.pop();
-      if (this.nextSegment === undefined) this.nextSegment = last;
-      else last.remove();
+      this.nextSegment?.remove();
+      this.nextSegment = last;
     }
     this.maxOffset = to;
     this.writtenOffset = Math.min(this.writtenOffset, to);
