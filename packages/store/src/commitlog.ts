@@ -1413,8 +1413,12 @@ export class CommitLog {
       if (!this.writing) this.startWrite();
       await new Promise((r) => setTimeout(r, 1));
     }
-    await this.sync();
-    return this.flushedOffset >= this.writtenOffset;
+    // A sync already in flight may have started before the last write: sync until one covers it all.
+    while (this.flushedOffset < this.writtenOffset) {
+      if (performance.now() > deadline) return false;
+      await this.sync();
+    }
+    return true;
   }
 
   async close(): Promise<void> {

@@ -76,6 +76,20 @@ describe('checkpoint and abort files', () => {
   });
 });
 
+describe('clean shutdown', () => {
+  it('is clean even while a periodic fdatasync is in flight when it starts', async () => {
+    const dir = await tmp();
+    const fs = new FaultFs();
+    const store = await openStore(dir, { flushIntervalCommitLog: 5, flushCommitLogLeastPages: 1 }, { fs });
+    fs.datasyncDelayMs = 100;
+    await store.putMessage(msg('Clean', 0, Buffer.alloc(5000)));
+    await sleep(20); // a periodic fdatasync covering that put is running now
+    await store.putMessage(msg('Clean', 0, Buffer.alloc(5000)));
+    await store.shutdown();
+    expect(await exists(join(dir, 'abort'))).toBe(false);
+  });
+});
+
 describe('recovery', () => {
   it('after an unclean stop keeps every written message and rebuilds the queues', async () => {
     const dir = await tmp();
