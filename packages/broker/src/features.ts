@@ -2,20 +2,24 @@
  * The broker's message-type features, wired in one place so the Broker
  * needs only a few calls: delayed delivery by level, timed messages,
  * transactions (half/op messages, END_TRANSACTION, the check service),
- * request-reply, queue locks for orderly consumers, GET_ALL_DELAY_OFFSET.
+ * request-reply, queue locks for orderly consumers. (GET_ALL_DELAY_OFFSET
+ * and scheduleMessageOffset_<level> are the admin processor's; they read
+ * ScheduleMessageService.delayOffsets().)
  *
  * Delivery and transaction checks run on masters only, as in Java; a slave
- * still loads delayOffset.json so it can answer GET_ALL_DELAY_OFFSET.
+ * still loads delayOffset.json so it can answer GET_ALL_DELAY_OFFSET. A
+ * delayDelivery given to the Broker (a test seam) replaces the built-in one,
+ * which then does not deliver.
  */
 import type { Logger } from '@rocketmq-ts/common';
 import { RequestCode, SystemTopic } from '@rocketmq-ts/protocol';
 import type { RequestHandler } from '@rocketmq-ts/remoting';
 import type { BrokerConfigFiles, MessageArrivalEvent } from '@rocketmq-ts/store';
 import type { BrokerContext } from './context.js';
-import { getAllDelayOffsetHandler } from './processor/delay-offset.js';
 import { EndTransactionProcessor } from './processor/end-transaction.js';
 import { LockBatchProcessor } from './processor/lock.js';
 import { ReplyMessageProcessor } from './processor/reply.js';
+import { resumeCheckHalfMessageHandler } from './processor/resume-check-half.js';
 import type { SendMessageProcessor } from './processor/send.js';
 import { RebalanceLockManager } from './rebalance/rebalance-lock-manager.js';
 import type { RequestPool } from './request-pool.js';
@@ -73,9 +77,10 @@ export class BrokerFeatures {
 
   /** Once the store runs: load delay offsets; on a master, start delivering and checking. */
   async start(): Promise<void> {
-    await this.schedule.load();
+    const ownDelay = this.ctx.delayDelivery === this.schedule;
+    if (ownDelay) await this.schedule.load();
     if (this.ctx.config.brokerRole === 'SLAVE') return;
-    this.schedule.start();
+    if (ownDelay) this.schedule.start();
     await this.timer.start();
     this.transactions.start();
     this.delivering = true;
@@ -99,18 +104,17 @@ export class BrokerFeatures {
   registerProcessors(add: RegisterProcessor, pools: FeaturePools, send: SendMessageProcessor, storeBusy: () => boolean): void {
     const end = new EndTransactionProcessor(this.ctx, this.transactions, this.log);
     add(RequestCode.END_TRANSACTION, pools.endTransaction, end.processRequest);
+    add(RequestCode.RESUME_CHECK_HALF_MESSAGE, pools.admin, resumeCheckHalfMessageHandler(this.ctx, this.log));
     const reply = new ReplyMessageProcessor(this.ctx, send, this.log);
     add(RequestCode.SEND_REPLY_MESSAGE, pools.reply, reply.processRequest, storeBusy);
     add(RequestCode.SEND_REPLY_MESSAGE_V2, pools.reply, reply.processRequest, storeBusy);
     const lock = new LockBatchProcessor(this.locks);
     add(RequestCode.LOCK_BATCH_MQ, pools.admin, lock.lockBatchMQ);
     add(RequestCode.UNLOCK_BATCH_MQ, pools.admin, lock.unlockBatchMQ);
-    add(RequestCode.GET_ALL_DELAY_OFFSET, pools.admin, getAllDelayOffsetHandler(this.schedule));
   }
 
-  /** GET_BROKER_RUNTIME_INFO's keys of these features. */
+  /** GET_BROKER_RUNTIME_INFO's keys of these features (scheduleMessageOffset_<level> comes from the admin side, via delayOffsets()). */
   buildRunningStats(out: Record<string, string>): void {
-    this.schedule.buildRunningStats(out);
     this.timer.buildRunningStats(out);
   }
 }

@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransactionState, type ReceivedMessage, TransactionProducer, type TransactionChecker } from '@rocketmq-ts/client';
-import { MessageSysFlag } from '@rocketmq-ts/protocol';
+import { MessageSysFlag, RequestCode, ResponseCode, createRequest } from '@rocketmq-ts/protocol';
 import type { StartedBroker } from '@rocketmq-ts/testkit';
 import { FAST_CLIENT, featureCluster, instanceName, recordingLogger, storedMessages } from './features-helpers.js';
-import { onCleanup, sleep, waitFor } from './helpers.js';
+import { client, onCleanup, sleep, waitFor } from './helpers.js';
 
 /** Short transaction timers: checked 1 s after birth, a round every 500 ms. */
 const FAST_TX = { transactionTimeOut: 1000, transactionCheckInterval: 500 } as const;
@@ -109,9 +109,10 @@ describe('transactions', () => {
     const b = cl.broker;
     await b.broker.createTopic('TxForever', 1);
     const counts: string[] = [];
+    let decided = false;
     const p = await txProducer(cl.nsAddr, 'PG_TX_FOREVER', (m) => {
       counts.push(m.properties['TRANSACTION_CHECK_TIMES'] ?? '?');
-      return LocalTransactionState.UNKNOW;
+      return decided ? LocalTransactionState.COMMIT_MESSAGE : LocalTransactionState.UNKNOW;
     });
     await p.sendMessageInTransaction({ topic: 'TxForever', body: 'undecided' }, () => LocalTransactionState.UNKNOW);
     await waitFor(async () => (await storedMessages(b, 'TRANS_CHECK_MAX_TIME_TOPIC')).length === 1, 15_000, 'the discarded half message');
@@ -125,6 +126,14 @@ describe('transactions', () => {
     expect(counts).toHaveLength(3);
     expect(await storedMessages(b, 'TxForever')).toEqual([]);
     expect(b.broker.features.transactions.stats.discarded).toBe(1);
+
+    // An operator resumes it (RESUME_CHECK_HALF_MESSAGE by its offset msgId): checked again from 0, committed this time.
+    decided = true;
+    const c = client();
+    const r = await c.invoke(b.address, createRequest(RequestCode.RESUME_CHECK_HALF_MESSAGE, { msgId: dead!.offsetMsgId }), 3000);
+    expect(r.code).toBe(ResponseCode.SUCCESS);
+    await waitFor(async () => (await storedMessages(b, 'TxForever')).length === 1, 10_000, 'the resumed message committed');
+    expect(counts).toEqual(['1', '2', '3', '1']);
   });
 
   it('honours CHECK_IMMUNITY_TIME_IN_SECONDS: no check before it has passed', async () => {

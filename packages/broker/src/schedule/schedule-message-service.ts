@@ -17,6 +17,7 @@ import { type Logger, errorMessage } from '@rocketmq-ts/common';
 import { MessageConst, SystemTopic, parseJavaInt, readInt64BE } from '@rocketmq-ts/protocol';
 import { type BrokerConfigFiles, CQ_UNIT_SIZE, type MessageStore, parseDelayLevels, stringifyDelayOffsetTable } from '@rocketmq-ts/store';
 import type { DelayDelivery } from '../context.js';
+import type { DelayOffsetProvider } from '../processor/admin/common.js';
 import { copyProperties, isStored, reputRequest } from '../inner-message.js';
 
 const SCHEDULE_TOPIC = SystemTopic.RMQ_SYS_SCHEDULE_TOPIC;
@@ -61,7 +62,7 @@ class Level {
   }
 }
 
-export class ScheduleMessageService implements DelayDelivery {
+export class ScheduleMessageService implements DelayDelivery, DelayOffsetProvider {
   readonly maxDelayLevel: number;
   /** delayLevel -> offset: the levels delivery has touched or that were loaded (Java's offsetTable). */
   readonly offsetTable = new Map<number, number>();
@@ -142,17 +143,14 @@ export class ScheduleMessageService implements DelayDelivery {
     queueMicrotask(() => this.kick(l));
   }
 
-  /** delayOffset.json's text (GET_ALL_DELAY_OFFSET answers it). */
+  /** delayOffset.json's text. */
   encode(): string {
     return stringifyDelayOffsetTable({ offsetTable: this.offsetTable });
   }
 
-  /** scheduleMessageOffset_<level> = "offset,maxOffset", as DefaultMessageStore.getRuntimeInfo. */
-  buildRunningStats(out: Record<string, string>): void {
-    const store = this.deps.store();
-    for (const [level, offset] of this.offsetTable) {
-      out[`scheduleMessageOffset_${level}`] = `${offset},${store.getMaxOffsetInQueue(SCHEDULE_TOPIC, level - 1)}`;
-    }
+  /** Level -> offset (DelayOffsetProvider: GET_ALL_DELAY_OFFSET and scheduleMessageOffset_<level> read it). */
+  delayOffsets(): ReadonlyMap<number, number> {
+    return this.offsetTable;
   }
 
   persist(): Promise<void> {
