@@ -4,6 +4,7 @@
  * Java defaults unless a comment says why ours differ.
  */
 import { type ConfigOf, type ConfigSchema, type ParsedConfig, RmqError, ErrorCode, parseConfig } from '@rocketmq-ts/common';
+import { parseAddress } from '@rocketmq-ts/remoting';
 
 export const BROKER_ROLES = ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'] as const;
 export type BrokerRole = (typeof BROKER_ROLES)[number];
@@ -49,6 +50,8 @@ export const brokerConfigSchema = {
   longPollingEnable: { type: 'boolean', default: true },
   shortPollingTimeMills: { type: 'int', default: 1000, min: 0 },
   notifyConsumerIdsChangedEnable: { type: 'boolean', default: true },
+  channelExpiredTimeout: { type: 'int', default: 120000, min: 1, doc: 'ms without a heartbeat before a client connection is dropped (5.x key)' },
+  clientHousekeepingInterval: { type: 'int', default: 10000, min: 10, doc: 'rocketmq-ts: ms between scans for silent clients (Java: 10 s, fixed)' },
   slaveReadEnable: { type: 'boolean', default: false },
   consumerFallbehindThreshold: { type: 'int', default: 17179869184, min: 0 },
   disableConsumeIfConsumerReadSlowly: { type: 'boolean', default: false },
@@ -66,6 +69,8 @@ export const brokerConfigSchema = {
   transactionCheckMax: { type: 'int', default: 15, min: 1 },
   transactionCheckInterval: { type: 'int', default: 60000, min: 100 },
   // --- misc
+  regionId: { type: 'string', default: 'DefaultRegion', doc: 'sent as MSG_REGION in send responses' },
+  traceOn: { type: 'boolean', default: true, doc: 'sent as TRACE_ON in send responses' },
   storeReplyMessageEnable: { type: 'boolean', default: true },
   enableDetailStat: { type: 'boolean', default: true },
   aclEnable: { type: 'boolean', default: false },
@@ -118,6 +123,11 @@ export const brokerConfigSchema = {
   listenPort: { type: 'int', default: 10911, min: 0, max: 65535 },
   listenHost: { type: 'string', default: '0.0.0.0', doc: 'rocketmq-ts: address to bind' },
   serverChannelMaxIdleTimeSeconds: { type: 'int', default: 120, min: 0 },
+  vipChannelEnable: {
+    type: 'boolean',
+    default: true,
+    doc: 'rocketmq-ts: also listen on listenPort-2, the "VIP" port Java clients before 4.7 send to by default (never with listenPort 0)',
+  },
 } as const satisfies ConfigSchema;
 
 export type BrokerConfig = ConfigOf<typeof brokerConfigSchema>;
@@ -141,7 +151,7 @@ export const brokerIgnoredKeys: readonly string[] = [
   'commitIntervalCommitLog', 'commitCommitLogLeastPages', 'commitCommitLogThoroughInterval',
   'flushLeastPagesWhenWarmMapedFile', 'messageStorePlugIn', 'highSpeedMode', 'commercialEnable',
   'commercialTimerCount', 'commercialTransCount', 'commercialBigCount', 'commercialBaseCount',
-  'transferMsgByHeap', 'regionId', 'traceOn', 'enableCalcFilterBitMap', 'expectConsumerNumUseFilter',
+  'transferMsgByHeap', 'enableCalcFilterBitMap', 'expectConsumerNumUseFilter',
   'maxErrorRateOfBloomFilter', 'filterDataCleanTimeSpan', 'filterServerNums', 'fetchNamesrvAddrByAddressServer',
   'flushConsumerOffsetHistoryInterval', 'startAcceptSendRequestTimeStamp', 'autoDeleteUnusedStats',
   'isolateLogEnable', 'configBlackList', 'enableConsumeQueueExt', 'mappedFileSizeConsumeQueueExt',
@@ -170,6 +180,17 @@ export function parseBrokerConfig(layers: ReadonlyArray<Readonly<Record<string, 
     parsed.warnings.push(`brokerId=${c.brokerId} with brokerRole=${c.brokerRole}: a master is brokerId 0; using 0`);
     c.brokerId = 0;
   }
+  for (const addr of splitNamesrvAddr(c.namesrvAddr)) {
+    try {
+      parseAddress(addr);
+    } catch {
+      // BrokerStartup's message, then our own key name.
+      throw new RmqError(
+        ErrorCode.CONFIG,
+        `The Name Server Address[${c.namesrvAddr}] illegal, please set it as follows, "127.0.0.1:9876;192.168.0.1:9876" (invalid value for namesrvAddr)`,
+      );
+    }
+  }
   for (const level of c.messageDelayLevel.split(/\s+/).filter((s) => s.length > 0)) {
     if (!/^\d+[smhd]$/.test(level)) {
       throw new RmqError(ErrorCode.CONFIG, `invalid value for messageDelayLevel: ${JSON.stringify(c.messageDelayLevel)}; accepted: space-separated durations like 1s 5m 2h 1d`);
@@ -182,4 +203,29 @@ export function parseBrokerConfig(layers: ReadonlyArray<Readonly<Record<string, 
     }
   }
   return parsed;
+}
+
+/** The NameServer addresses of a `;`-separated namesrvAddr, blanks dropped. */
+export function splitNamesrvAddr(namesrvAddr: string): string[] {
+  return namesrvAddr
+    .split(';')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+}
+
+/**
+ * A full BrokerConfig from typed values (what code passes instead of a
+ * properties file): defaults for what is missing, the same checks as
+ * {@link parseBrokerConfig}, and an error naming any key the schema does not know.
+ */
+export function resolveBrokerConfig(partial: Readonly<Partial<BrokerConfig>> = {}): BrokerConfig {
+  const layer: Record<string, string> = {};
+  for (const [k, v] of Object.entries(partial)) {
+    if (v === undefined) continue;
+    if (!Object.prototype.hasOwnProperty.call(brokerConfigSchema, k)) {
+      throw new RmqError(ErrorCode.CONFIG, `unknown broker configuration key ${k}`);
+    }
+    layer[k] = String(v);
+  }
+  return parseBrokerConfig([layer]).config;
 }

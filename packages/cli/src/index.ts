@@ -4,3 +4,4 @@ export { readPropertiesFile, parsePropertiesText } from './properties.js';
 export { stopOnSignals, failStart } from './process.js';
 export type { Stoppable } from './process.js';
 export { runMqnamesrv, NAMESRV_BOOT_LINE, LOG_FILE_ENV } from './namesrv.js';
+export { runMqbroker, brokerBootLine, BROKER_IMPORTANT_KEYS } from './broker.js';

@@ -6,9 +6,25 @@
 const TWO_32 = 4294967296;
 
 export function writeInt64BE(buf: Buffer, pos: number, value: number): void {
-  const hi = Math.floor(value / TWO_32);
-  buf.writeInt32BE(hi | 0, pos);
-  buf.writeUInt32BE(value - hi * TWO_32, pos + 4);
+  // Byte stores: Buffer's writeInt32BE validates its arguments, which costs on the hot path.
+  const hi = Math.floor(value / TWO_32) | 0;
+  const lo = (value - Math.floor(value / TWO_32) * TWO_32) >>> 0;
+  buf[pos] = hi >>> 24;
+  buf[pos + 1] = hi >>> 16;
+  buf[pos + 2] = hi >>> 8;
+  buf[pos + 3] = hi;
+  buf[pos + 4] = lo >>> 24;
+  buf[pos + 5] = lo >>> 16;
+  buf[pos + 6] = lo >>> 8;
+  buf[pos + 7] = lo;
+}
+
+/** writeInt32BE without argument checks (the value is taken modulo 2^32). */
+export function writeInt32Fast(buf: Buffer, pos: number, value: number): void {
+  buf[pos] = value >>> 24;
+  buf[pos + 1] = value >>> 16;
+  buf[pos + 2] = value >>> 8;
+  buf[pos + 3] = value;
 }
 
 export function readInt64BE(buf: Buffer, pos: number): number {

@@ -30,7 +30,7 @@ import { crc32, inflateSync } from 'node:zlib';
 import { ErrorCode, RmqError } from '@rocketmq-ts/common';
 import { bytesToHex } from './hex.js';
 import { IPV4_HOST_LENGTH, IPV6_HOST_LENGTH, encodeHostCached, readHost } from './host.js';
-import { readInt64BE, writeInt64BE } from './int64.js';
+import { readInt64BE, writeInt32Fast, writeInt64BE } from './int64.js';
 import { type MessageProperties, createProperties, decodePropertiesBytes } from './properties.js';
 import { CompressionKind, SysFlag, compressionKindOf } from './sysflag.js';
 
@@ -124,6 +124,13 @@ export interface RecordInput {
   readonly bodyCrc?: number;
   /** Encoded properties: a string, or its UTF-8 bytes. */
   readonly properties: string | Buffer;
+  /**
+   * Bytes written right after `properties` and counted in PROPLEN: how a
+   * batch appends the batch's own properties to each message's
+   * (CommitLog.MessageExtEncoder.encode(MessageExtBatch)). The caller adds
+   * the separator if one is needed.
+   */
+  readonly propertiesSuffix?: Buffer;
   /** 1 (default while the topic fits in 127 bytes) or 2. */
   readonly version?: 1 | 2;
 }
@@ -152,19 +159,21 @@ function versionOf(input: RecordInput, topicLength: number): 1 | 2 {
 export function measureRecord(input: RecordInput): number {
   const topicLength = Buffer.byteLength(input.topic, 'utf8');
   const magic = versionOf(input, topicLength) === 2 ? MESSAGE_MAGIC_CODE_V2 : MESSAGE_MAGIC_CODE;
-  return recordLength(effectiveSysFlag(input), input.body?.length ?? 0, topicLength, byteLength(input.properties), magic);
+  const pLen = byteLength(input.properties) + (input.propertiesSuffix?.length ?? 0);
+  return recordLength(effectiveSysFlag(input), input.body?.length ?? 0, topicLength, pLen, magic);
 }
 
 /**
  * Writes the record for `input` into `target` at `pos` and returns its size.
  * No intermediate buffers: strings are written in place. `topicLength` and
- * `propertiesLength` (UTF-8 byte lengths) may be passed when the caller has
- * them. The caller makes room (see measureRecord). Throws RmqError(ARGUMENT)
+ * `propertiesLength` (UTF-8 byte lengths; the latter including
+ * propertiesSuffix) may be passed when the caller has them. The caller makes room (see measureRecord). Throws RmqError(ARGUMENT)
  * when the topic or the properties do not fit their length fields.
  */
 export function encodeRecord(target: Buffer, pos: number, input: RecordInput, topicLength = -1, propertiesLength = -1): number {
   const tLen = topicLength >= 0 ? topicLength : Buffer.byteLength(input.topic, 'utf8');
-  const pLen = propertiesLength >= 0 ? propertiesLength : byteLength(input.properties);
+  const suffix = input.propertiesSuffix;
+  const pLen = propertiesLength >= 0 ? propertiesLength : byteLength(input.properties) + (suffix?.length ?? 0);
   const version = versionOf(input, tLen);
   if (version === 1 ? tLen > MAX_TOPIC_LENGTH_V1 : tLen > 32767) {
     throw new RmqError(ErrorCode.ARGUMENT, `topic of ${tLen} bytes does not fit a v${version} record`);
@@ -180,42 +189,49 @@ export function encodeRecord(target: Buffer, pos: number, input: RecordInput, to
   const magic = version === 2 ? MESSAGE_MAGIC_CODE_V2 : MESSAGE_MAGIC_CODE;
   const total = recordLength(sysFlag, bodyLength, tLen, pLen, magic);
 
-  target.writeInt32BE(total, pos);
-  target.writeInt32BE(magic, pos + 4);
-  target.writeInt32BE(input.bodyCrc ?? bodyCrc(body), pos + 8);
-  target.writeInt32BE(input.queueId, pos + 12);
-  target.writeInt32BE(input.flag, pos + 16);
+  writeInt32Fast(target, pos, total);
+  writeInt32Fast(target, pos + 4, magic);
+  writeInt32Fast(target, pos + 8, input.bodyCrc ?? bodyCrc(body));
+  writeInt32Fast(target, pos + 12, input.queueId);
+  writeInt32Fast(target, pos + 16, input.flag);
   writeInt64BE(target, pos + 20, input.queueOffset);
   writeInt64BE(target, pos + 28, input.physicalOffset);
-  target.writeInt32BE(sysFlag, pos + 36);
+  writeInt32Fast(target, pos + 36, sysFlag);
   writeInt64BE(target, pos + 40, input.bornTimestamp);
   let p = pos + 48;
-  born.copy(target, p);
+  if (born.length === IPV4_HOST_LENGTH) {
+    for (let i = 0; i < 8; i++) target[p + i] = born[i] as number;
+  } else born.copy(target, p);
   p += born.length;
   writeInt64BE(target, p, input.storeTimestamp);
   p += 8;
-  store.copy(target, p);
+  if (store.length === IPV4_HOST_LENGTH) {
+    for (let i = 0; i < 8; i++) target[p + i] = store[i] as number;
+  } else store.copy(target, p);
   p += store.length;
-  target.writeInt32BE(input.reconsumeTimes, p);
+  writeInt32Fast(target, p, input.reconsumeTimes);
   writeInt64BE(target, p + 4, input.preparedTransactionOffset);
-  target.writeInt32BE(bodyLength, p + 12);
+  writeInt32Fast(target, p + 12, bodyLength);
   p += 16;
   if (bodyLength > 0) {
-    (body as Buffer).copy(target, p);
+    target.set(body as Buffer, p);
     p += bodyLength;
   }
   if (version === 2) {
-    target.writeInt16BE(tLen, p);
+    target[p] = tLen >>> 8;
+    target[p + 1] = tLen;
     p += 2;
   } else {
     target[p++] = tLen;
   }
   p += target.write(input.topic, p, tLen, 'utf8');
-  target.writeInt16BE(pLen, p);
+  target[p] = pLen >>> 8;
+  target[p + 1] = pLen;
   p += 2;
   if (pLen > 0) {
     const props = input.properties;
     p += typeof props === 'string' ? target.write(props, p, pLen, 'utf8') : props.copy(target, p);
+    if (suffix !== undefined) suffix.copy(target, p);
   }
   return total;
 }
