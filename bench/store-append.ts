@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encodeBatch } from '@rocketmq-ts/protocol';
@@ -34,6 +34,7 @@ const QUEUES = 8;
 
 function dd(flag: string): number {
   const file = join(baseDir, 'dd.tmp');
+  spawnSync('sync');
   try {
     const r = spawnSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=1M', 'count=1024', flag], { encoding: 'utf8' });
     return parseDd(`${r.stdout}${r.stderr}`);
@@ -71,6 +72,8 @@ interface PhaseResult {
 }
 
 async function phase(name: string, flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH', batch: number, concurrency: number): Promise<PhaseResult> {
+  // Start each phase with no dirty pages left by the previous one.
+  spawnSync('sync');
   const dir = mkdtempSync(join(baseDir, 'rmq-bench-'));
   const store = new DefaultMessageStore(
     parseMessageStoreOptions({
@@ -93,7 +96,9 @@ async function phase(name: string, flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH', 
   });
   // A producer's properties: a 32-hex-digit UNIQ_KEY, a tag, WAIT.
   const uniqBase = 'C0A8010100FA1B2C3D4E';
-  const props = (i: number): string => `UNIQ_KEY\u0001${uniqBase}${(0x100000000000 + i).toString(16).toUpperCase()}\u0002TAGS\u0001TagA\u0002WAIT\u0001true`;
+  // Made before timing starts: a broker gets the properties string from the request header.
+  const propsList = Array.from({ length: batch === 1 ? totalMsgs : batch }, (_, i) => `UNIQ_KEY\u0001${uniqBase}${(0x100000000000 + i).toString(16).toUpperCase()}\u0002TAGS\u0001TagA\u0002WAIT\u0001true`);
+  const props = (i: number): string => propsList[i] as string;
   const batchBody = encodeBatch(Array.from({ length: batch }, (_, i) => ({ body: BODY, properties: props(i) })));
   let next = 0;
   let bytes = 0;
@@ -158,6 +163,7 @@ async function phase(name: string, flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH', 
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, dir ${baseDir}`);
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
   let ddDirect = NaN;
   let ddSync = NaN;
   if (!skipDd) {
@@ -187,6 +193,7 @@ async function main(): Promise<void> {
     );
   }
   console.log('');
+  console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`targets: async >= 0.70 x dd: ${(asyncBest / ddDirect).toFixed(2)} (direct), ${(asyncBest / ddSync).toFixed(2)} (fdatasync); sync (64 writers) >= 0.50 x async: put ${((results[2] as PhaseResult).mbps / asyncPut.mbps).toFixed(2)}, batch ${((results[3] as PhaseResult).mbps / (results[1] as PhaseResult).mbps).toFixed(2)}`);
 }
 

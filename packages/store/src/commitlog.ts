@@ -753,7 +753,7 @@ export class CommitLog {
           preparedTransactionOffset: 0,
           body: e.body,
           properties: e.propertiesBytes,
-          ...(suffix === undefined ? {} : { propertiesSuffix: suffix }),
+          propertiesSuffix: suffix,
           version: magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1,
         },
         tLen,

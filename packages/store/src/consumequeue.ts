@@ -223,18 +223,24 @@ export class ConsumeQueue {
     await file.truncate(this.fileSize);
   }
 
+  /** offset + size of the last real unit (blank fill units do not count); -1 without one. */
   private async refreshMaxPhysicOffset(): Promise<void> {
-    if (this.endOffset <= this.minLogicOffsetBase()) {
-      this.maxPhysicOffset = -1;
-      return;
+    this.maxPhysicOffset = -1;
+    const minIdx = this.minLogicOffsetBase() / CQ_UNIT_SIZE;
+    let idx = this.endOffset / CQ_UNIT_SIZE;
+    while (idx > minIdx) {
+      // Usually the last unit is real: read just it first.
+      const from = Math.max(minIdx, idx === this.endOffset / CQ_UNIT_SIZE ? idx - 1 : idx - 256);
+      const units = await this.readRange(from, idx);
+      for (let i = idx - 1; i >= from; i--) {
+        const u = readUnit(units, (i - from) * CQ_UNIT_SIZE);
+        if (u.size > 0 && !(u.offset === 0 && u.size === 0x7fffffff)) {
+          this.maxPhysicOffset = u.offset + u.size;
+          return;
+        }
+      }
+      idx = from;
     }
-    const u = await this.readUnitBytes(this.endOffset / CQ_UNIT_SIZE - 1);
-    if (u === undefined) {
-      this.maxPhysicOffset = -1;
-      return;
-    }
-    const { offset, size } = readUnit(u, 0);
-    this.maxPhysicOffset = offset + size;
   }
 
   private minLogicOffsetBase(): number {
@@ -246,6 +252,22 @@ export class ConsumeQueue {
     if (first === undefined || byteOffset < first.base) return undefined;
     const f = this.files[Math.floor((byteOffset - first.base) / this.fileSize)];
     return f !== undefined && byteOffset >= f.base && byteOffset < f.end ? f : undefined;
+  }
+
+  /** Units [from, to) as one buffer (zeros where nothing can be read). */
+  private async readRange(from: number, to: number): Promise<Buffer> {
+    const out = Buffer.alloc((to - from) * CQ_UNIT_SIZE);
+    let i = from;
+    while (i < to) {
+      const part = await this.readUnits(i, to - i, true);
+      if (part === undefined || part.length === 0) {
+        i++;
+        continue;
+      }
+      part.copy(out, (i - from) * CQ_UNIT_SIZE);
+      i += part.length / CQ_UNIT_SIZE;
+    }
+    return out;
   }
 
   /** The 20 bytes of unit `index`, from memory or file; undefined when not present. */
@@ -264,21 +286,24 @@ export class ConsumeQueue {
    */
   async truncate(phyOffset: number): Promise<void> {
     await this.flushPendingWrite();
+    // Scan back from the end for the last real unit whose record ends at or before phyOffset.
+    // (Not a binary search: blank units can sit anywhere a gap was filled.)
     const minIdx = this.minLogicOffsetBase() / CQ_UNIT_SIZE;
     let lo = minIdx;
-    let hi = this.endOffset / CQ_UNIT_SIZE;
-    // Units are in CommitLog order (blank pre-fill units point at 0): find the first with offset + size > phyOffset.
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const u = await this.readUnitBytes(mid);
-      if (u === undefined) {
-        hi = mid;
-        continue;
+    const block = 1024;
+    let idx = this.endOffset / CQ_UNIT_SIZE;
+    scan: while (idx > minIdx) {
+      const from = Math.max(minIdx, idx - block);
+      const units = await this.readRange(from, idx);
+      for (let i = idx - 1; i >= from; i--) {
+        const u = readUnit(units, (i - from) * CQ_UNIT_SIZE);
+        const blank = u.offset === 0 && u.size === 0x7fffffff;
+        if (!blank && u.size > 0 && u.offset + u.size <= phyOffset) {
+          lo = i + 1;
+          break scan;
+        }
       }
-      const { offset, size } = readUnit(u, 0);
-      const blank = offset === 0 && size === 0x7fffffff;
-      if (blank || offset + size <= phyOffset) lo = mid + 1;
-      else hi = mid;
+      idx = from;
     }
     const newEnd = lo * CQ_UNIT_SIZE;
     if (newEnd >= this.endOffset) return;
@@ -425,9 +450,9 @@ export class ConsumeQueue {
    * the file holding `index` (Java's getIndexBuffer). A copy; undefined when
    * `index` is outside the queue or its file is gone.
    */
-  async readUnits(index: number, maxUnits: number): Promise<Buffer | undefined> {
+  async readUnits(index: number, maxUnits: number, ignoreMin = false): Promise<Buffer | undefined> {
     const b = index * CQ_UNIT_SIZE;
-    if (b < this.minLogicOffset || b >= this.endOffset) return undefined;
+    if ((!ignoreMin && b < this.minLogicOffset) || b >= this.endOffset) return undefined;
     const fileEnd = b - (b % this.fileSize) + this.fileSize;
     const end = Math.min(this.endOffset, fileEnd, b + maxUnits * CQ_UNIT_SIZE);
     if (b >= this.winStart) return Buffer.from(this.win.subarray(b - this.winStart, end - this.winStart));

@@ -83,12 +83,15 @@ export class IndexService {
     if (last !== undefined) this.lastIndexedTimestamp = last.header.endTimestamp;
   }
 
-  /** Where dispatch must restart for the index to be complete: past the last indexed message. */
+  /**
+   * Where dispatch must restart for the index to be complete: the last
+   * indexed message (a record boundary; dispatching it again adds nothing).
+   */
   resumeOffset(): number {
     const last = this.files[this.files.length - 1];
     if (last === undefined) return 0;
     const h = last.header;
-    return h.indexCount > 1 ? h.endPhyOffset + 1 : h.beginPhyOffset;
+    return h.indexCount > 1 ? h.endPhyOffset : h.beginPhyOffset;
   }
 
   /** Adds a dispatched message's UNIQ_KEY and KEYS (Java's buildIndex), hashing from the record's bytes. */

@@ -569,9 +569,13 @@ export class DefaultMessageStore implements MessageStore {
         return pos + 1;
       }
       if (size === RecordCheck.INCOMPLETE) break;
-      // Invalid bytes inside the written log (Java logs [BUG] and skips): go to the next segment.
-      this.log.error({ offset: base + pos }, 'invalid record inside the CommitLog during dispatch; skipping to the next segment');
-      this.reputOffset = cl.rollNextFile(base + pos);
+      // Invalid bytes inside the written log: a bug or damage, never a torn write (that is INCOMPLETE).
+      // Like Java's reput, skip what is readable now; appends resume at a record boundary. Never
+      // skip past the written end, or records appended later would never be dispatched.
+      const skipTo = Math.min(cl.rollNextFile(base + pos), cl.getMaxOffset());
+      this.log.error({ offset: base + pos, skipTo }, 'invalid record inside the CommitLog during dispatch; skipping the readable rest');
+      this.stats.corruptRecordsSkipped++;
+      this.reputOffset = skipTo;
       return pos + 1;
     }
     this.reputOffset = base + pos;
@@ -623,14 +627,30 @@ export class DefaultMessageStore implements MessageStore {
   // ---------------------------------------------------------------------------
   // Logic files: write, flush, checkpoint
 
-  /** Writes buffered ConsumeQueue units and index entries to their files. */
+  /**
+   * Writes buffered ConsumeQueue units and index entries to their files.
+   * The pass the returned promise waits for starts after the call, so it
+   * covers everything dispatched before it (a pass in progress may not).
+   */
   writeLogics(): Promise<void> {
-    this.logicsWriting ??= this.doWriteLogics().finally(() => {
-      this.logicsWriting = undefined;
+    if (this.logicsQueued !== undefined) return this.logicsQueued;
+    const start = (): Promise<void> => {
+      const p: Promise<void> = this.doWriteLogics().finally(() => {
+        if (this.logicsWriting === p) this.logicsWriting = undefined;
+      });
+      this.logicsWriting = p;
+      return p;
+    };
+    if (this.logicsWriting === undefined) return start();
+    const queued: Promise<void> = this.logicsWriting.then(() => {
+      this.logicsQueued = undefined;
+      return start();
     });
-    return this.logicsWriting;
+    this.logicsQueued = queued;
+    return queued;
   }
 
+  private logicsQueued: Promise<void> | undefined;
   private logicsWrittenTs = 0;
   private indexWrittenTs = 0;
 

@@ -81,7 +81,12 @@ export class FaultFs implements StoreFs {
 
   constructor(private readonly base: StoreFs = nodeStoreFs) {}
 
+  /** Return an error to fail opening `path`. */
+  openFault: ((path: string, flags: string) => NodeJS.ErrnoException | undefined) | undefined;
+
   async open(path: string, flags: 'r' | 'r+' | 'w+' | 'wx+'): Promise<StoreFile> {
+    const openError = this.openFault?.(path, flags);
+    if (openError !== undefined) throw openError;
     const f = await this.base.open(path, flags);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const fs = this;

@@ -2,8 +2,7 @@ import { appendFile, mkdir, open, readFile, readdir, rm, stat, truncate, writeFi
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord, encodeBlankMarker, encodeProperties, encodeRecord, measureRecord, readInt64BE, tagsToTagsCode, writeInt64BE } from '@rocketmq-ts/protocol';
-import { CHECKPOINT_FILE_SIZE, type DefaultMessageStore, GetMessageStatus, PutMessageStatus } from '../src/index.js';
-import type { PutMessageResult } from '../src/index.js';
+import { CHECKPOINT_FILE_SIZE, type DefaultMessageStore, GetMessageStatus, PutMessageStatus, type PutMessageResult } from '../src/index.js';
 import { makeTmpDir, msg, openStore } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -173,6 +172,40 @@ describe('recovery', () => {
     store = await openStore(dir);
     expect(store.getMaxOffsetInQueue('Lost', 0)).toBe(50);
     expect(await checkQueues(store)).toBe(50);
+    await store.shutdown();
+  });
+});
+
+describe('dispatch after a restart (regressions found by the crash tests)', () => {
+  it('resumes at a record boundary: messages appended in the rest of the last segment reach their queues', async () => {
+    const dir = await tmp();
+    let store = await openStore(dir);
+    for (let i = 0; i < 10; i++) await store.putMessage(msg('Resume', 0, `m${i}`, { KEYS: `k${i}` }));
+    await store.shutdown();
+    store = await openStore(dir);
+    for (let i = 10; i < 20; i++) await store.putMessage(msg('Resume', 0, `m${i}`, { KEYS: `k${i}` }));
+    expect(store.dispatchBehindBytes()).toBe(0);
+    expect(store.getMaxOffsetInQueue('Resume', 0)).toBe(20);
+    expect(await dump(store, ['Resume'], 1)).toEqual(Array.from({ length: 20 }, (_, i) => `Resume/0/${i}=m${i}`));
+    expect((await store.queryMessage('Resume', 'k15', 5, 0, Date.now() + 60_000)).messages).toHaveLength(1);
+    await store.shutdown();
+  });
+
+  it('truncates a queue whose units include blank fill units in the middle', async () => {
+    const dir = await tmp();
+    let store = await openStore(dir);
+    const rs: PutMessageResult[] = [];
+    for (let i = 0; i < 10; i++) rs.push(await store.putMessage(msg('Gap', 0, `m${i}`)));
+    // A gap (units 10..14 missing) is filled with blank units, as a broken dispatch would leave it.
+    const cq = store.getConsumeQueue('Gap', 0)!;
+    cq.putUnit(rs[9]!.wroteOffset + 100_000, 50, 0, 15);
+    expect(cq.getMaxOffsetInQueue()).toBe(16);
+    await store.writeLogics();
+    await store.abandon();
+    store = await openStore(dir);
+    // Cut back to the log, then rebuilt: no blank unit survives, offsets are contiguous.
+    expect(store.getMaxOffsetInQueue('Gap', 0)).toBe(10);
+    expect(await checkQueues(store)).toBe(10);
     await store.shutdown();
   });
 });

@@ -22,7 +22,6 @@ import {
   SystemTopic,
   TopicSysFlag,
   createResponse,
-  decodeAnySendMessageRequestHeader,
   decodeConsumerSendMsgBackRequestHeader,
   encodeProperties,
   getDLQTopic,
@@ -37,6 +36,7 @@ import type { Channel } from '@rocketmq-ts/remoting';
 import { PutMessageStatus, type PutMessageRequest, type PutMessageResult } from '@rocketmq-ts/store';
 import type { BrokerContext } from '../context.js';
 import { topicConfigToString } from '../topic/topic-config-manager.js';
+import { decodeSendHeader } from './send-header.js';
 import { SendProperties, appendProperties, clusterPropertyEntry, rewriteSendProperties } from './send-properties.js';
 
 /** FAQUrl.suggestTodo(url) as every 4.9 remark that has one ends. */
@@ -132,7 +132,7 @@ export class SendMessageProcessor {
 
   /** The handler for SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
   readonly processSend = (request: RemotingCommand, channel: Channel): RemotingCommand | Promise<RemotingCommand> => {
-    const header = decodeAnySendMessageRequestHeader(request.code, request.extFields);
+    const header = decodeSendHeader(request.code, request.extFields);
     const tc = this.msgCheck(request, channel, header);
     if (isResponse(tc)) return tc;
     if (header.batch) return this.sendBatch(request, channel, header, tc);
