@@ -1,5 +1,5 @@
 // Public surface of @rocketmq-ts/admin. Every export is listed by name.
-export { AdminClient, TrackType, selectBrokerAddr, compareMessageQueue, defaultTopicConfig } from './admin.js';
+export { AdminClient, TrackType, BrokerStatsName, selectBrokerAddr, compareMessageQueue, compute24HourSum, defaultTopicConfig } from './admin.js';
 export type {
   RollbackStats,
   MessageTrack,

@@ -170,6 +170,36 @@ describe('querying messages', () => {
   });
 });
 
+describe('resending and direct consumption', () => {
+  it('queryMsgById -s true sends the message again', async () => {
+    const s = await sent();
+    const r = await run(['queryMsgById', '-i', s.offsetMsgId, '-s', 'true']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^prepare resend msg\\. originalMsgId=${s.offsetMsgId}SendResult \\[sendStatus=SEND_OK, msgId=[0-9A-F]{32}, offsetMsgId=[0-9A-F]{32}, messageQueue=MessageQueue \\[topic=${TOPIC}, brokerName=broker-0, queueId=\\d\\], queueOffset=\\d+\\]\n$`),
+    );
+  });
+
+  it('queryMsgById and queryMsgByUniqueKey with -g and -d have a consumer consume the message', async (ctx) => {
+    needs(ctx, RequestCode.CONSUME_MESSAGE_DIRECTLY);
+    const s = await sent();
+    const group = 'cli_direct_cg';
+    const consumer = new PushConsumer({ nameServer: ns, group, clientIP: '127.0.0.1', instanceName: 'cli-direct' });
+    consumer.subscribe(TOPIC, '*', () => undefined);
+    await consumer.start();
+    cleanups.push(() => consumer.shutdown());
+    await waitFor('the consumer connection', () => admin.examineConsumerConnectionInfo(group));
+    const [byId, byKey] = await Promise.all([
+      run(['queryMsgById', '-i', s.offsetMsgId, '-g', group, '-d', consumer.clientId]),
+      run(['queryMsgByUniqueKey', '-t', TOPIC, '-i', s.msgId, '-g', group, '-d', consumer.clientId]),
+    ]);
+    for (const r of [byId, byKey]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^ConsumeMessageDirectlyResult \[order=false, autoCommit=true, consumeResult=CR_SUCCESS, remark=null, spentTimeMills=\d+\]\n$/);
+    }
+  });
+});
+
 describe('reading queues', () => {
   it('printMsg prints every queue with its offsets and messages', async () => {
     const s = await sent();
@@ -314,6 +344,34 @@ describe('brokers', () => {
     expect(byCluster.lines[0]).toBe(`============Master: ${broker}============`);
     const byClusterUpdate = await run(['updateBrokerConfig', '-c', 'DefaultCluster', '-k', 'maxMessageSize', '-v', '4194304']);
     expect(byClusterUpdate.stdout).toBe(`update broker config success, ${broker}\n`);
+  });
+});
+
+describe('statistics', () => {
+  it('statsAll prints the Java header and a row per topic and group it can read', async () => {
+    await sent();
+    const r = await run(['statsAll', '-t', TOPIC]);
+    expect(r.code).toBe(0);
+    expect(r.lines[0]).toBe(
+      `${'#Topic'.padEnd(64)}  ${'#Consumer Group'.padEnd(64)} ${'#Accumulation'.padStart(12)} ${'#InTPS'.padStart(11)} ${'#OutTPS'.padStart(11)} ${'#InMsg24Hour'.padStart(14)} ${'#OutMsg24Hour'.padStart(14)}`,
+    );
+    if (served.has(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO)) {
+      expect(r.lines.slice(1).every((l) => l.startsWith(TOPIC.padEnd(64)))).toBe(true);
+      expect(r.lines.length).toBeGreaterThan(1);
+    } else {
+      expect(r.lines).toHaveLength(1);
+      expect(r.stderr).toContain(`statsAll: topic ${TOPIC} skipped`);
+    }
+  });
+
+  it('brokerConsumeStats prints every consumed queue of the broker', async (ctx) => {
+    needs(ctx, RequestCode.GET_BROKER_CONSUME_STATS);
+    const r = await run(['brokerConsumeStats', '-b', broker]);
+    expect(r.code).toBe(0);
+    expect(r.lines[0]).toBe(
+      `${'#Topic'.padEnd(64)}  ${'#Group'.padEnd(64)}  ${'#Broker Name'.padEnd(32)}  ${'#QID'.padEnd(4)}  ${'#Broker Offset'.padEnd(20)}  ${'#Consumer Offset'.padEnd(20)}  ${'#Diff'.padEnd(20)}  #LastTime`,
+    );
+    expect(r.lines.at(-1)).toMatch(/^Diff Total: \d+$/);
   });
 });
 

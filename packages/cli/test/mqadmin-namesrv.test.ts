@@ -43,7 +43,7 @@ describe('command line', () => {
       expect(r.lines).toContain(`   ${'updateNamesrvConfig'.padEnd(20)} Update configs of name server.`);
       expect(r.lines.at(-1)).toBe("See 'mqadmin help <command>' for more information on a specific command.");
     }
-    expect(none.lines.filter((l) => l.startsWith('   '))).toHaveLength(27);
+    expect(none.lines.filter((l) => l.startsWith('   '))).toHaveLength(29);
     expect(usage.code).toBe(0);
     expect(usage.lines).toEqual([
       'usage: mqadmin topicRoute [-h] [-l] [-n <arg>] -t <arg>',

@@ -38,6 +38,7 @@ import {
 } from './commands/message.js';
 import { addWritePermCommand, getNamesrvConfigCommand, updateNamesrvConfigCommand, wipeWritePermCommand } from './commands/namesrv.js';
 import { COMMON_OPTIONS } from './commands/shared.js';
+import { brokerConsumeStatsCommand, statsAllCommand } from './commands/stats.js';
 import { deleteTopicCommand, topicListCommand, topicRouteCommand, topicStatusCommand, updateTopicCommand } from './commands/topic.js';
 
 /** The environment variable Java's tools read the NameServer list from. */
@@ -58,6 +59,7 @@ export const MQADMIN_COMMANDS: readonly SubCommand[] = [
   queryMsgByUniqueKeyCommand,
   queryMsgByOffsetCommand,
   printMsgCommand,
+  brokerConsumeStatsCommand,
   producerConnectionCommand,
   consumerConnectionCommand,
   consumerProgressCommand,
@@ -66,6 +68,7 @@ export const MQADMIN_COMMANDS: readonly SubCommand[] = [
   wipeWritePermCommand,
   addWritePermCommand,
   resetOffsetByTimeCommand,
+  statsAllCommand,
   clusterRTCommand,
   getNamesrvConfigCommand,
   updateNamesrvConfigCommand,
