@@ -8,7 +8,7 @@
  *
  *   npx tsc -b && npx tsx bench/broker-send.ts [--concurrency 1,16,64,256]
  *     [--seconds 5] [--warmup 1] [--body 1024] [--queues 8] [--connections 1]
- *     [--flush ASYNC_FLUSH|SYNC_FLUSH] [--inproc] [--cpu-prof-dir DIR]
+ *     [--flush ASYNC_FLUSH|SYNC_FLUSH] [--serialize json|rocketmq] [--inproc] [--cpu-prof-dir DIR]
  *
  * --cpu-prof-dir DIR runs the broker child with --cpu-prof so a profile of
  * the broker side lands in DIR when the run ends.
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Broker } from '@rocketmq-ts/broker';
-import { RequestCode, ResponseCode, createRequest, encodeSendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
+import { RequestCode, ResponseCode, SerializeType, createRequest, encodeSendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
 import { RemotingClient } from '@rocketmq-ts/remoting';
 
 const HOST = '127.0.0.1';
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       queues: { type: 'string', default: '8' },
       connections: { type: 'string', default: '1' },
       flush: { type: 'string', default: 'ASYNC_FLUSH' },
+      serialize: { type: 'string', default: 'json' },
       inproc: { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
     },
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
   const queues = Number(values.queues);
   const connections = Number(values.connections);
   const body = Buffer.alloc(Number(values.body), 0x61);
+  const serializeType = values.serialize === 'rocketmq' ? SerializeType.ROCKETMQ : SerializeType.JSON;
 
   let port: number;
   let stop: () => Promise<void>;
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
 
   console.log(
     `broker-send: node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, body ${body.length} B, ` +
-      `${queues} queues, ${values.flush}, broker ${values.inproc ? 'in-process' : 'in a child process'}, ${connections} client connection(s), ` +
+      `${values.serialize} headers, ${queues} queues, ${values.flush}, broker ${values.inproc ? 'in-process' : 'in a child process'}, ${connections} client connection(s), ` +
       `${warmup}s warmup + ${seconds}s per level, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
   console.log('concurrency    sends/s   MiB/s  p50 ms  p99 ms  broker CPU us/send (of it kernel)  sender CPU us/send');
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
           m: false,
         });
         const t0 = performance.now();
-        const res = await client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE_V2, header, body), 10_000);
+        const res = await client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE_V2, header, body, { serializeType }), 10_000);
         if (res.code !== ResponseCode.SUCCESS) throw new Error(`send failed: ${res.code} ${res.remark ?? ''}`);
         if (measuring) {
           completed++;

@@ -12,7 +12,7 @@ import {
   encodeHeartbeatData,
   encodeQueryConsumerOffsetRequestHeader,
 } from '@rocketmq-ts/protocol';
-import { bodies, broker, client, pullRequest, sendRequest, sleep } from './helpers.js';
+import { bodies, broker, client, pullRequest, sendRequest, sleep, waitFor } from './helpers.js';
 
 const FAQ = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';
 
@@ -170,9 +170,13 @@ describe('pull', () => {
     const empty = await at(1, 5);
     expect(empty).toMatchObject({ code: ResponseCode.PULL_OFFSET_MOVED, remark: 'NO_MESSAGE_IN_QUEUE' });
     expect(empty.extFields['nextBeginOffset']).toBe('0');
-    // Each correction is published on OFFSET_MOVED_EVENT.
-    const events = await c.invoke(b.address, pullRequest({ group: 'G', topic: 'OFFSET_MOVED_EVENT' }), 3000);
-    expect(bodies(events).map((s) => JSON.parse(s) as { offsetRequest: number; offsetNew: number })).toEqual([
+    // Each correction is published on OFFSET_MOVED_EVENT (in the background: wait for both).
+    let events: RemotingCommand | undefined;
+    await waitFor(async () => {
+      events = await c.invoke(b.address, pullRequest({ group: 'G', topic: 'OFFSET_MOVED_EVENT' }), 3000);
+      return bodies(events).length === 2;
+    }, 3000, 'two offset-moved events');
+    expect(bodies(events!).map((s) => JSON.parse(s) as { offsetRequest: number; offsetNew: number })).toEqual([
       expect.objectContaining({ offsetRequest: 10, offsetNew: 3 }),
       expect.objectContaining({ offsetRequest: 5, offsetNew: 0 }),
     ]);

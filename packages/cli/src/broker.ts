@@ -123,7 +123,6 @@ export async function runMqbroker(argv: readonly string[], env: NodeJS.ProcessEn
   resolvePaths(config, warnings);
   if (config.brokerIP1 === '') config.brokerIP1 = localAddress();
   if (config.brokerIP2 === '') config.brokerIP2 = config.brokerIP1;
-  if (cli.configFile !== undefined) process.stdout.write(`load config properties file OK, ${cli.configFile}\n`);
 
   if (cli.printConfigItem === true || cli.printImportantConfig === true) {
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

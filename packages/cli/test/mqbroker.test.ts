@@ -177,7 +177,6 @@ describe('mqbroker', () => {
     const r = run(['-c', file, '-p', '-n', '127.0.0.1:9876;127.0.0.1:9877'], dir);
     expect((await r.exited).code).toBe(0);
     const lines = r.stdout().split('\n');
-    expect(lines).toContain(`load config properties file OK, ${file}`);
     expect(lines).toContain('brokerName=b-print');
     expect(lines).toContain('mappedFileSizeCommitLog=2097152');
     expect(lines).toContain(`storePathRootDir=${resolve(dir, 'data')}`);
@@ -208,6 +207,9 @@ describe('mqbroker', () => {
     const bad = run(['-n', 'nohost'], dir);
     expect((await bad.exited).code).not.toBe(0);
     expect(bad.stderr()).toContain('The Name Server Address[nohost] illegal');
+    const missing = run(['-c', join(dir, 'nope.properties')], dir);
+    expect((await missing.exited).code).not.toBe(0);
+    expect(missing.stderr()).toContain(`cannot read configuration file ${join(dir, 'nope.properties')}: ENOENT`);
   });
 
   it('starts from every seed configuration: boot line, registration, a send and a pull, then SIGTERM stops it with exit 0', async () => {

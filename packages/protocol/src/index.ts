@@ -496,7 +496,7 @@ export {
 } from './message/properties.js';
 export type { MessageProperties } from './message/properties.js';
 export { bytesToHex, hexToBytes } from './message/hex.js';
-export { readInt64BE, writeInt64BE } from './message/int64.js';
+export { readInt64BE, writeInt64BE, writeInt32Fast } from './message/int64.js';
 export {
   IPV4_HOST_LENGTH,
   IPV6_HOST_LENGTH,

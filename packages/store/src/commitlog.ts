@@ -185,7 +185,7 @@ export class CommitLog {
 
   /** topic -> queueId -> next queue offset (Java's topicQueueTable). */
   private readonly queueTable = new Map<string, Map<number, number>>();
-  private readonly topicLengths = new Map<string, number>();
+  private readonly topicBytes = new Map<string, Buffer>();
   private readonly maxTopicLength: number;
   private readonly storeHost: Buffer;
   private readonly syncFlush: boolean;
@@ -498,14 +498,15 @@ export class CommitLog {
   // ---------------------------------------------------------------------------
   // Appending
 
-  private topicLength(topic: string): number {
-    let n = this.topicLengths.get(topic);
-    if (n === undefined) {
-      n = Buffer.byteLength(topic, 'utf8');
-      if (this.topicLengths.size > 100_000) this.topicLengths.clear();
-      this.topicLengths.set(topic, n);
+  /** The topic's UTF-8 bytes, kept: topics are few and repeat on every put. */
+  private topicBytesOf(topic: string): Buffer {
+    let b = this.topicBytes.get(topic);
+    if (b === undefined) {
+      b = Buffer.from(topic, 'utf8');
+      if (this.topicBytes.size > 100_000) this.topicBytes.clear();
+      this.topicBytes.set(topic, b);
     }
-    return n;
+    return b;
   }
 
   private segmentFor(offset: number): Segment {
@@ -602,7 +603,8 @@ export class CommitLog {
   /** Appends one message. Resolves when written (and flushed, for SYNC_FLUSH with waitStoreMsgOK); never rejects. */
   putMessage(req: PutMessageRequest): Promise<PutMessageResult> {
     const topic = req.topic;
-    const tLen = this.topicLength(topic);
+    const topicBytes = this.topicBytesOf(topic);
+    const tLen = topicBytes.length;
     if (tLen > this.maxTopicLength || tLen === 0) {
       return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, `topic length ${tLen} not within 1..${this.maxTopicLength} bytes`));
     }
@@ -653,7 +655,10 @@ export class CommitLog {
         preparedTransactionOffset: req.preparedTransactionOffset ?? 0,
         body,
         properties: props,
+        // Same shape as the batch path's input keeps encodeRecord monomorphic.
+        propertiesSuffix: undefined,
         version: magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1,
+        topicBytes,
       },
       tLen,
       pLen,
@@ -680,7 +685,8 @@ export class CommitLog {
     if (delay !== undefined && Number(delay) > 0) {
       return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, 'a batch cannot be delayed'));
     }
-    const tLen = this.topicLength(topic);
+    const topicBytes = this.topicBytesOf(topic);
+    const tLen = topicBytes.length;
     if (tLen > this.maxTopicLength || tLen === 0) {
       return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, `topic length ${tLen} not within 1..${this.maxTopicLength} bytes`));
     }
@@ -755,6 +761,7 @@ export class CommitLog {
           properties: e.propertiesBytes,
           propertiesSuffix: suffix,
           version: magic === MESSAGE_MAGIC_CODE_V2 ? 2 : 1,
+          topicBytes,
         },
         tLen,
         e.propertiesBytes.length + (suffix?.length ?? 0),

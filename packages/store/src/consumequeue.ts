@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@rocketmq-ts/common';
 import { ErrorCode, RmqError, errorMessage } from '@rocketmq-ts/common';
-import { readInt64BE, writeInt64BE } from '@rocketmq-ts/protocol';
+import { readInt64BE, writeInt32Fast, writeInt64BE } from '@rocketmq-ts/protocol';
 import { type StoreFile, type StoreFs, readFully } from './fs.js';
 import { fileNameToOffset, offsetToFileName } from './paths.js';
 
@@ -22,6 +22,8 @@ const MAX_WINDOW = 64 * 1024;
 class CqFile {
   private file: StoreFile | undefined;
   private opening: Promise<StoreFile> | undefined;
+  /** Reads in progress: the descriptor is not closed under them (its number could be reused). */
+  readers = 0;
   writeGen = 0;
   syncGen = 0;
 
@@ -58,6 +60,7 @@ class CqFile {
   }
 
   async close(): Promise<void> {
+    for (let i = 0; i < 5000 && this.readers > 0; i++) await new Promise((r) => setTimeout(r, 1));
     const f = this.file ?? (await this.opening?.catch(() => undefined));
     this.file = undefined;
     if (f !== undefined) await f.close();
@@ -167,8 +170,13 @@ export class ConsumeQueue {
 
   private async readFileUnits(f: CqFile, pos: number, count: number): Promise<Buffer> {
     const buf = Buffer.alloc(count * CQ_UNIT_SIZE);
-    const file = await f.open();
-    await readFully(file, buf, 0, buf.length, pos);
+    f.readers++;
+    try {
+      const file = await f.open();
+      await readFully(file, buf, 0, buf.length, pos);
+    } finally {
+      f.readers--;
+    }
     return buf;
   }
 
@@ -352,7 +360,7 @@ export class ConsumeQueue {
     this.ensureRoom(CQ_UNIT_SIZE);
     const pos = this.endOffset - this.winStart;
     writeInt64BE(this.win, pos, offset);
-    this.win.writeInt32BE(size, pos + 8);
+    writeInt32Fast(this.win, pos + 8, size);
     writeInt64BE(this.win, pos + 12, tagsCode);
     this.endOffset += CQ_UNIT_SIZE;
   }
@@ -461,12 +469,15 @@ export class ConsumeQueue {
     // Part may be in the window, part written: read the written part from the file.
     const fileEndRead = Math.min(end, this.writtenOffset);
     const buf = Buffer.alloc(end - b);
+    f.readers++;
     try {
       const file = await f.open();
       await readFully(file, buf, 0, fileEndRead - b, b - f.base);
     } catch (err) {
       this.log.warn({ dir: this.dir, index, err: errorMessage(err) }, 'ConsumeQueue read failed');
       return undefined;
+    } finally {
+      f.readers--;
     }
     if (end > fileEndRead) {
       const from = Math.max(fileEndRead, this.winStart);

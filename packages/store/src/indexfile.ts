@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@rocketmq-ts/common';
 import { errorMessage } from '@rocketmq-ts/common';
-import { javaHashCode, readInt64BE, writeInt64BE } from '@rocketmq-ts/protocol';
+import { javaHashCode, readInt64BE, writeInt32Fast, writeInt64BE } from '@rocketmq-ts/protocol';
 import { type StoreFile, type StoreFs, readFully, writeFully } from './fs.js';
 
 export const INDEX_HEADER_SIZE = 40;
@@ -82,6 +82,8 @@ export class IndexFile {
   private writeGen = 0;
   private syncGen = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Queries in progress: the descriptor is not closed under them. */
+  private readers = 0;
 
   constructor(
     readonly path: string,
@@ -165,7 +167,9 @@ export class IndexFile {
     if (h.indexCount >= this.indexNum || this.slots === undefined) return false;
     const keyHash = positiveHash(javaHash);
     const slotPos = keyHash % this.hashSlotNum;
-    let slotValue = this.slots.readInt32BE(slotPos * SLOT_SIZE);
+    const sp = slotPos * SLOT_SIZE;
+    const sl = this.slots;
+    let slotValue = ((sl[sp] as number) << 24) | ((sl[sp + 1] as number) << 16) | ((sl[sp + 2] as number) << 8) | (sl[sp + 3] as number);
     if (slotValue <= 0 || slotValue > h.indexCount) slotValue = 0;
     let timeDiff = Math.floor((storeTimestamp - h.beginTimestamp) / 1000);
     if (h.beginTimestamp <= 0 || timeDiff < 0) timeDiff = 0;
@@ -177,11 +181,12 @@ export class IndexFile {
       this.pending = next;
     }
     const e = n * ENTRY_SIZE;
-    this.pending.writeInt32BE(keyHash, e);
-    writeInt64BE(this.pending, e + 4, phyOffset);
-    this.pending.writeInt32BE(timeDiff, e + 12);
-    this.pending.writeInt32BE(slotValue, e + 16);
-    this.slots.writeInt32BE(h.indexCount, slotPos * SLOT_SIZE);
+    const pb = this.pending;
+    writeInt32Fast(pb, e, keyHash);
+    writeInt64BE(pb, e + 4, phyOffset);
+    writeInt32Fast(pb, e + 12, timeDiff);
+    writeInt32Fast(pb, e + 16, slotValue);
+    writeInt32Fast(sl, sp, h.indexCount);
     this.dirtyPages?.add(Math.floor((slotPos * SLOT_SIZE) / PAGE));
     if (h.indexCount <= 1) {
       h.beginPhyOffset = phyOffset;
@@ -282,6 +287,15 @@ export class IndexFile {
 
   /** Walks the slot's chain (Java's selectPhyOffset), adding offsets of matching entries within [begin, end]. */
   async selectPhyOffset(out: number[], key: string, maxNum: number, begin: number, end: number): Promise<void> {
+    this.readers++;
+    try {
+      await this.walkChain(out, key, maxNum, begin, end);
+    } finally {
+      this.readers--;
+    }
+  }
+
+  private async walkChain(out: number[], key: string, maxNum: number, begin: number, end: number): Promise<void> {
     const h = this.header;
     const keyHash = indexKeyHash(key);
     const slotPos = keyHash % this.hashSlotNum;
@@ -373,6 +387,7 @@ export class IndexFile {
 
   async close(): Promise<void> {
     await this.chain;
+    for (let i = 0; i < 5000 && this.readers > 0; i++) await new Promise((r) => setTimeout(r, 1));
     const f = this.file;
     this.file = undefined;
     if (f !== undefined) await f.close();

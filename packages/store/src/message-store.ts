@@ -122,13 +122,16 @@ export interface MessageStoreDeps {
 
 const SYSTEM_KEEP_TOPICS = new Set([SCHEDULE_TOPIC, 'RMQ_SYS_TRANS_OP_HALF_TOPIC']);
 
-/** The listener's event; properties are decoded only if read. */
+/**
+ * The listener's event. Properties are decoded from the record only if read,
+ * and must be read during the call: the record's memory is reused after it.
+ */
 class ArrivalEvent implements MessageArrivalEvent {
   readonly topic: string;
   readonly queueId: number;
   readonly queueOffset: number;
   readonly storeTimestamp: number;
-  private readonly buf: Buffer;
+  private buf: Buffer | undefined;
   private readonly start: number;
   private readonly end: number;
   private props: MessageProperties | undefined;
@@ -141,15 +144,22 @@ class ArrivalEvent implements MessageArrivalEvent {
     this.queueId = info.queueId;
     this.queueOffset = info.queueOffset;
     this.storeTimestamp = info.storeTimestamp;
-    // A copy: the record's memory is reused after the call.
-    this.buf = Buffer.from(info.buf.subarray(info.propsStart, info.propsEnd));
-    this.start = 0;
-    this.end = this.buf.length;
+    this.buf = info.buf;
+    this.start = info.propsStart;
+    this.end = info.propsEnd;
   }
 
   get properties(): MessageProperties {
-    this.props ??= decodePropertiesBytes(this.buf, this.start, this.end);
+    if (this.props === undefined) {
+      if (this.buf === undefined) throw new RmqError(ErrorCode.STATE, 'MessageArrivalEvent.properties must be read during the listener call');
+      this.props = decodePropertiesBytes(this.buf, this.start, this.end);
+    }
     return this.props;
+  }
+
+  /** The call is over: drop the view of the record. */
+  seal(): void {
+    this.buf = undefined;
   }
 }
 
@@ -607,11 +617,13 @@ export class DefaultMessageStore implements MessageStore {
     if (this.options.brokerRole === BrokerRole.SLAVE) this.stats.onPut(info.topic, 1, info.size);
     const l = this.listener;
     if (l !== undefined && toQueue && this.state === 'running') {
+      const event = new ArrivalEvent(info, tagsCode);
       try {
-        l(new ArrivalEvent(info, tagsCode));
+        l(event);
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'message arrival listener threw');
       }
+      event.seal();
     }
   }
 

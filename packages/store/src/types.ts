@@ -146,7 +146,12 @@ export interface MessageFilter {
   isMatchedByCommitLog(record: Buffer): boolean;
 }
 
-/** Called as soon as a message is dispatched into its ConsumeQueue (to wake long-polling pulls). */
+/**
+ * Called as soon as a message is dispatched into its ConsumeQueue (to wake
+ * long-polling pulls). `properties` is decoded on first read and must be read
+ * during the call (it throws RmqError(STATE) afterwards): the record's memory
+ * is reused once the call returns.
+ */
 export interface MessageArrivalEvent {
   readonly topic: string;
   readonly queueId: number;

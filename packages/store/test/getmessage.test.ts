@@ -2,7 +2,7 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord, decodeRecordProperties, tagsToTagsCode } from '@rocketmq-ts/protocol';
-import { GetMessageStatus, type MessageFilter } from '../src/index.js';
+import { GetMessageStatus, type MessageFilter, type PutMessageResult } from '../src/index.js';
 import { makeTmpDir, msg, openStore } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -65,6 +65,27 @@ describe('getMessage', () => {
     await unlink(join(dir, 'consumequeue', 'Old', '0', String(target * 20).padStart(20, '0')));
     r = await store.getMessage('g', 'Old', 0, target + 3, 32);
     expect(r).toMatchObject({ status: GetMessageStatus.OFFSET_FOUND_NULL, nextBeginOffset: target + 10 });
+    await store.shutdown();
+  });
+
+  it('answers MESSAGE_WAS_REMOVING when the log under the queue was deleted, and moves on to the next segment', async () => {
+    const dir = await tmp();
+    const store = await openStore(dir);
+    const rs: PutMessageResult[] = [];
+    for (let i = 0; i < 150; i++) rs.push(await store.putMessage(msg('Gone', 0, Buffer.alloc(1000, 66))));
+    // Delete the first segment from the log only, before the queue's min offset is corrected.
+    await store.commitLog.deleteExpired(0, 0, 0, true);
+    const min = store.getMinPhyOffset();
+    expect(min).toBeGreaterThan(0);
+    const firstKept = rs.findIndex((r) => r.wroteOffset >= min);
+    expect(firstKept).toBeGreaterThan(100); // past the first queue file (100 units)
+    // Every unit of the first queue file points into deleted segments.
+    let r = await store.getMessage('g', 'Gone', 0, 0, 4);
+    expect(r).toMatchObject({ status: GetMessageStatus.MESSAGE_WAS_REMOVING, nextBeginOffset: 100 });
+    // The next pull skips the units pointing into the deleted segment and finds the first kept message.
+    r = await store.getMessage('g', 'Gone', 0, 100, 4);
+    expect(r.status).toBe(GetMessageStatus.FOUND);
+    expect(r.queueOffsets).toEqual([firstKept, firstKept + 1, firstKept + 2, firstKept + 3]);
     await store.shutdown();
   });
 

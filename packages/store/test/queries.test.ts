@@ -65,9 +65,12 @@ describe('queries', () => {
     const dir = await tmp();
     const store = await openStore(dir, { maxHashSlotNum: 16, maxIndexNum: 20 });
     for (let i = 0; i < 30; i++) await store.putMessage(msg('Idx', 0, `m${i}`, { KEYS: `key-${i}` }));
+    // A message whose keys do not fit the rest of a file: they continue in the next one.
+    await store.putMessage(msg('Idx', 0, 'multi', { UNIQ_KEY: 'UMULTI', KEYS: 'a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11 a12 a13 a14 a15' }));
+    for (const k of ['UMULTI', 'a1', 'a8', 'a15']) expect((await store.queryMessage('Idx', k, 5, 0, Date.now() + 60_000)).messages, k).toHaveLength(1);
     await store.shutdown();
     const names = (await readdir(join(dir, 'index'))).sort();
-    expect(names.length).toBe(2);
+    expect(names.length).toBe(3);
     for (const n of names) expect(n).toMatch(/^\d{17}$/);
     const f = await readFile(join(dir, 'index', names[0]!));
     expect(f.length).toBe(INDEX_HEADER_SIZE + 16 * 4 + 20 * 20);
@@ -84,7 +87,7 @@ describe('queries', () => {
     expect(readInt64BE(f, entries + 24)).toBe(0);
     // Keys in both files are still found after a restart.
     const again = await openStore(dir, { maxHashSlotNum: 16, maxIndexNum: 20 });
-    for (const k of ['key-0', 'key-18', 'key-19', 'key-29']) {
+    for (const k of ['key-0', 'key-18', 'key-19', 'key-29', 'UMULTI', 'a1', 'a15']) {
       expect((await again.queryMessage('Idx', k, 5, 0, Date.now() + 60_000)).messages).toHaveLength(1);
     }
     await again.shutdown();
@@ -93,12 +96,25 @@ describe('queries', () => {
   it('calls the arrival listener as soon as a message is dispatched', async () => {
     const dir = await tmp();
     const events: MessageArrivalEvent[] = [];
-    const store = await openStore(dir, {}, { listener: (e) => events.push(e) });
+    const props: Record<string, string>[] = [];
+    const store = await openStore(dir, {}, {
+      listener: (e) => {
+        events.push(e);
+        props.push({ ...e.properties });
+      },
+    });
     const r = await store.putMessage(msg('L', 3, 'x', { TAGS: 'tg', a: 'b' }));
     // Dispatch happens before the put is answered: a pull right after the ack finds the message.
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ topic: 'L', queueId: 3, queueOffset: 0, tagsCode: tagsToTagsCode('tg'), storeTimestamp: r.storeTimestamp });
-    expect({ ...events[0]!.properties }).toEqual({ TAGS: 'tg', a: 'b' });
+    expect(props[0]).toEqual({ TAGS: 'tg', a: 'b' });
+    // Read during the call, the decoded properties stay; an event never read cannot be read later.
+    expect(events[0]!.properties['a']).toBe('b');
+    await store.putMessage(msg('L', 3, 'y', { c: 'd' }));
+    const late: MessageArrivalEvent[] = [];
+    store.setMessageArrivalListener((e) => late.push(e));
+    await store.putMessage(msg('L', 3, 'z', { e: 'f' }));
+    expect(() => late[0]!.properties).toThrow(/during the listener call/);
     expect((await store.getMessage('g', 'L', 3, 0, 1)).messages).toHaveLength(1);
     await store.shutdown();
   });

@@ -17,7 +17,6 @@ import {
   MessageSysFlag,
   MixAll,
   PermName,
-  RequestCode,
   ResponseCode,
   SystemTopic,
   TopicSysFlag,
@@ -48,7 +47,7 @@ const V3_4_9 = 121;
 const READ_WRITE = PermName.PERM_READ | PermName.PERM_WRITE;
 
 /** Java's ThreadLocalRandom.nextInt(99999999) % n. */
-function isResponse(x: TopicConfig | RemotingCommand): x is RemotingCommand {
+function isRefusal(x: TopicConfig | RemotingCommand): x is RemotingCommand {
   return (x as RemotingCommand).opaque !== undefined;
 }
 
@@ -134,7 +133,7 @@ export class SendMessageProcessor {
   readonly processSend = (request: RemotingCommand, channel: Channel): RemotingCommand | Promise<RemotingCommand> => {
     const header = decodeSendHeader(request.code, request.extFields);
     const tc = this.msgCheck(request, channel, header);
-    if (isResponse(tc)) return tc;
+    if (isRefusal(tc)) return tc;
     if (header.batch) return this.sendBatch(request, channel, header, tc);
     return this.sendOne(request, channel, header, tc);
   };
@@ -388,6 +387,3 @@ export class SendMessageProcessor {
     return plain(ResponseCode.SYSTEM_ERROR, r.status);
   };
 }
-
-/** The request codes this processor serves. */
-export const SEND_CODES = [RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE] as const;

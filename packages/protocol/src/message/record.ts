@@ -133,6 +133,18 @@ export interface RecordInput {
   readonly propertiesSuffix?: Buffer;
   /** 1 (default while the topic fits in 127 bytes) or 2. */
   readonly version?: 1 | 2;
+  /** The topic's UTF-8 bytes, when the caller keeps them (saves encoding the string per record). */
+  readonly topicBytes?: Buffer;
+}
+
+/**
+ * Buffer.prototype.utf8Write, when the runtime has it: the string write
+ * without Buffer#write's argument juggling, which costs on the hot path.
+ */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write?: (s: string, off: number, len: number) => number }).utf8Write;
+
+function writeString(target: Buffer, s: string, pos: number, len: number): number {
+  return utf8Write !== undefined ? utf8Write.call(target, s, pos, len) : target.write(s, pos, len, 'utf8');
 }
 
 function hostBytes(h: string | Buffer): Buffer {
@@ -224,13 +236,17 @@ export function encodeRecord(target: Buffer, pos: number, input: RecordInput, to
   } else {
     target[p++] = tLen;
   }
-  p += target.write(input.topic, p, tLen, 'utf8');
+  const tb = input.topicBytes;
+  if (tb !== undefined && tb.length === tLen) {
+    for (let i = 0; i < tLen; i++) target[p + i] = tb[i] as number;
+    p += tLen;
+  } else p += writeString(target, input.topic, p, tLen);
   target[p] = pLen >>> 8;
   target[p + 1] = pLen;
   p += 2;
   if (pLen > 0) {
     const props = input.properties;
-    p += typeof props === 'string' ? target.write(props, p, pLen, 'utf8') : props.copy(target, p);
+    p += typeof props === 'string' ? writeString(target, props, p, pLen) : props.copy(target, p);
     if (suffix !== undefined) suffix.copy(target, p);
   }
   return total;
