@@ -75,6 +75,8 @@ export class FakeAdminBroker {
   private readonly server = new RemotingServer();
   private readonly toNameServer = new RemotingClient();
   private nameServer = '';
+  /** Bumped per registration: the NameServer takes topics only from a DataVersion it has not seen. */
+  private dataVersionCounter = 0;
   address = '';
 
   async start(nameServer: string): Promise<void> {
@@ -98,7 +100,7 @@ export class FakeAdminBroker {
   /** REGISTER_BROKER with every topic, as a broker does after a topic change. */
   async registerWithNameServer(): Promise<void> {
     const body = encodeRegisterBrokerBody({
-      topicConfigSerializeWrapper: { topicConfigTable: new Map(this.topics), dataVersion: { timestamp: Date.now(), counter: this.requests.length } },
+      topicConfigSerializeWrapper: { topicConfigTable: new Map(this.topics), dataVersion: { timestamp: Date.now(), counter: ++this.dataVersionCounter } },
       filterServerList: [],
     });
     const header = encodeRegisterBrokerRequestHeader({
