@@ -1,22 +1,18 @@
 /**
  * The admin client against the real NameServer and brokers (testkit: two
- * masters, broker-0 and broker-1, in process on 127.0.0.1). Tests that need
- * a broker admin request code the broker does not serve yet skip, naming it.
+ * masters, broker-0 and broker-1, in process on 127.0.0.1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestContext } from 'vitest';
 import { AdminClient, TrackType, defaultTopicConfig } from '@rocketmq-ts/admin';
 import { Producer, PushConsumer } from '@rocketmq-ts/client';
 import { ErrorCode, RmqError } from '@rocketmq-ts/common';
 import {
   MixAll,
   PermName,
-  RequestCode,
   ResponseCode,
   createOffsetMsgId,
   defaultSubscriptionGroupConfig,
   getRetryTopic,
-  requestCodeName,
 } from '@rocketmq-ts/protocol';
 import type { MessageQueue } from '@rocketmq-ts/protocol';
 import { type StartedCluster, startCluster } from '@rocketmq-ts/testkit';
@@ -25,7 +21,6 @@ let cluster: StartedCluster;
 let admin: AdminClient;
 let ns: string;
 let producer: Producer;
-let served: Set<number>;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 const TOPIC = 'AdminLibTopic';
@@ -34,7 +29,6 @@ const PRODUCER_GROUP = 'admin_lib_pg';
 beforeAll(async () => {
   cluster = await startCluster(2);
   ns = cluster.nameServer.address;
-  served = new Set(cluster.brokers[0]!.broker.registeredRequestCodes());
   admin = new AdminClient({ nameServer: ns, timeoutMillis: 3000 });
   producer = new Producer({ nameServer: ns, group: PRODUCER_GROUP, clientIP: '127.0.0.1', instanceName: 'admin-lib-test' });
   await producer.start();
@@ -47,11 +41,6 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-/** Skips the test, naming the codes, when the broker does not serve one of them yet. */
-function needs(ctx: TestContext, ...codes: number[]): void {
-  const missing = codes.filter((c) => !served.has(c));
-  ctx.skip(missing.length > 0, `the broker does not serve ${missing.map((c) => `${requestCodeName(c)} (${c})`).join(', ')} yet`);
-}
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -296,8 +285,7 @@ describe('broker administration', () => {
     expect(err.message).toContain('cannot reach broker 127.0.0.1:1');
   });
 
-  it('creates, reads and deletes a topic on brokers and the NameServer', async (ctx) => {
-    needs(ctx, RequestCode.UPDATE_AND_CREATE_TOPIC, RequestCode.GET_ALL_TOPIC_CONFIG, RequestCode.DELETE_TOPIC_IN_BROKER);
+  it('creates, reads and deletes a topic on brokers and the NameServer', async () => {
     const addr = cluster.brokers[0]!.address;
     await admin.createAndUpdateTopicConfig(addr, { ...defaultTopicConfig('AdminCreated'), readQueueNums: 3, writeQueueNums: 3 });
     const tc = await admin.examineTopicConfig(addr, 'AdminCreated');
@@ -309,8 +297,7 @@ describe('broker administration', () => {
     expect((await rejection(admin.examineTopicRouteInfo('AdminCreated'))).responseCode).toBe(ResponseCode.TOPIC_NOT_EXIST);
   });
 
-  it('creates, reads and deletes a subscription group', async (ctx) => {
-    needs(ctx, RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, RequestCode.DELETE_SUBSCRIPTIONGROUP);
+  it('creates, reads and deletes a subscription group', async () => {
     const addr = cluster.brokers[0]!.address;
     await admin.createAndUpdateSubscriptionGroupConfig(addr, { ...defaultSubscriptionGroupConfig('admin_sub_g'), retryMaxTimes: 3 });
     expect((await admin.examineSubscriptionGroupConfig(addr, 'admin_sub_g'))?.retryMaxTimes).toBe(3);
@@ -321,16 +308,14 @@ describe('broker administration', () => {
     expect(await admin.examineSubscriptionGroupConfig(addr, 'admin_sub_g')).toBeUndefined();
   });
 
-  it('reads and updates the broker configuration', async (ctx) => {
-    needs(ctx, RequestCode.GET_BROKER_CONFIG, RequestCode.UPDATE_BROKER_CONFIG);
+  it('reads and updates the broker configuration', async () => {
     const addr = cluster.brokers[1]!.address;
     expect((await admin.getBrokerConfig(addr)).get('brokerName')).toBe('broker-1');
     await admin.updateBrokerConfig(addr, { maxMessageSize: '1048576' });
     expect((await admin.getBrokerConfig(addr)).get('maxMessageSize')).toBe('1048576');
   });
 
-  it('reads the offsets of every queue of a topic', async (ctx) => {
-    needs(ctx, RequestCode.GET_TOPIC_STATS_INFO);
+  it('reads the offsets of every queue of a topic', async () => {
     const sent = await admin.sendMessage({ topic: TOPIC, body: 'stats' });
     const stats = await admin.examineTopicStats(TOPIC);
     const row = stats.offsetTable.find(([mq]) => mq.brokerName === sent.messageQueue.brokerName && mq.queueId === sent.messageQueue.queueId);
@@ -338,22 +323,32 @@ describe('broker administration', () => {
     expect((await rejection(admin.examineTopicStats('NoSuchTopic'))).responseCode).toBe(ResponseCode.TOPIC_NOT_EXIST);
   });
 
-  it('reads consume progress, tracks a message and resets offsets by time', async (ctx) => {
-    needs(ctx, RequestCode.GET_CONSUME_STATS, RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, RequestCode.INVOKE_BROKER_TO_RESET_OFFSET);
+  it('reads consume progress, tracks a message and resets offsets by time', async () => {
     const group = 'admin_progress_cg';
     const topic = 'AdminProgressTopic';
     const first = await admin.sendMessage({ topic, body: 'one' });
+    // A message in every queue, so the group commits an offset for each: a broker resets only a group
+    // with an offset on every queue ("THe consumer group <g> not exist" otherwise, as Java).
+    const queues = await admin.fetchSubscribeMessageQueues(topic);
+    for (const mq of queues) await admin.sendMessage({ topic, body: `to ${mq.queueId}` }, { brokerName: mq.brokerName, queueId: mq.queueId });
     const got: string[] = [];
-    const consumer = new PushConsumer({ nameServer: ns, group, clientIP: '127.0.0.1', instanceName: 'admin-progress', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    const consumer = new PushConsumer({
+      nameServer: ns,
+      group,
+      clientIP: '127.0.0.1',
+      instanceName: 'admin-progress',
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+      persistConsumerOffsetInterval: 200,
+    });
     consumer.subscribe(topic, '*', (m) => {
       got.push(m.msgId);
     });
     await consumer.start();
     cleanups.push(() => consumer.shutdown());
     await waitFor('the message to be consumed', async () => (got.includes(first.msgId) ? true : undefined), 20_000);
-    const stats = await waitFor('committed offsets', async () => {
+    const stats = await waitFor('committed offsets on every queue', async () => {
       const s = await admin.examineConsumeStats(group, topic);
-      return s.offsetTable.some(([, o]) => o.consumerOffset > 0) ? s : undefined;
+      return s.offsetTable.length === queues.length && s.offsetTable.every(([, o]) => o.consumerOffset === o.brokerOffset) ? s : undefined;
     }, 20_000);
     expect(stats.offsetTable.every(([mq]) => mq.topic === topic)).toBe(true);
     expect((await admin.queryTopicConsumeByWho(topic)).groupList).toContain(group);
@@ -366,16 +361,14 @@ describe('broker administration', () => {
     expect(entry?.[1]).toBe(0);
   });
 
-  it('resets offsets of an offline group directly in the broker', async (ctx) => {
-    needs(ctx, RequestCode.GET_CONSUME_STATS, RequestCode.GET_TOPIC_STATS_INFO);
+  it('resets offsets of an offline group directly in the broker', async () => {
     const sent = await admin.sendMessage({ topic: TOPIC, body: 'rollback' });
     const stats = await admin.resetOffsetByTimestampOld('admin_offline_cg', TOPIC, -1, true);
     const row = stats.find((s) => s.brokerName === sent.messageQueue.brokerName && s.queueId === sent.messageQueue.queueId);
     expect(row?.rollbackOffset).toBe(sent.queueOffset + 1);
   });
 
-  it('reads broker statistics and the consume stats of every group', async (ctx) => {
-    needs(ctx, RequestCode.VIEW_BROKER_STATS_DATA, RequestCode.GET_BROKER_CONSUME_STATS);
+  it('reads broker statistics and the consume stats of every group', async () => {
     const addr = cluster.brokers[0]!.address;
     const sent = await admin.sendMessage({ topic: TOPIC, body: 'stats' }, { brokerName: 'broker-0', queueId: 0 });
     expect(sent.sendStatus).toBe('SEND_OK');
@@ -387,19 +380,26 @@ describe('broker administration', () => {
     expect([...all.keys()].sort()).toEqual(cluster.brokers.map((b) => b.address).sort());
   });
 
-  it('reads consume time spans, consume queue entries and producer info', async (ctx) => {
-    needs(ctx, RequestCode.QUERY_CONSUME_TIME_SPAN, RequestCode.QUERY_CONSUME_QUEUE, RequestCode.GET_ALL_PRODUCER_INFO);
+  it('reads consume time spans, consume queue entries and producer info', async () => {
     const sent = await admin.sendMessage({ topic: TOPIC, body: 'span' }, { brokerName: 'broker-0', queueId: 1 });
     const spans = await admin.queryConsumeTimeSpan(TOPIC, 'admin_span_cg');
     expect(spans.some((s) => s.messageQueue.queueId === 1)).toBe(true);
     const cq = await admin.queryConsumeQueue(cluster.brokers[0]!.address, TOPIC, 1, sent.queueOffset, 1);
     expect(cq.queueData).toHaveLength(1);
-    const producers = await admin.getAllProducerInfo(cluster.brokers[0]!.address);
-    expect(producers.data.has(PRODUCER_GROUP)).toBe(true);
+    // The test producer heartbeats the brokers its routes name; one of them lists it.
+    await producer.send({ topic: TOPIC, body: 'producer info' });
+    const info = await waitFor('the producer on a broker', async () => {
+      for (const b of cluster.brokers) {
+        const t = await admin.getAllProducerInfo(b.address);
+        const list = t.data.get(PRODUCER_GROUP);
+        if (list !== undefined) return list;
+      }
+      return undefined;
+    });
+    expect(info[0]!.clientId).toBe(producer.clientId);
   });
 
-  it('asks a consumer to consume one message directly', async (ctx) => {
-    needs(ctx, RequestCode.CONSUME_MESSAGE_DIRECTLY);
+  it('asks a consumer to consume one message directly', async () => {
     const group = 'admin_direct_cg';
     const consumer = new PushConsumer({ nameServer: ns, group, clientIP: '127.0.0.1', instanceName: 'admin-direct' });
     consumer.subscribe(TOPIC, '*', () => undefined);
