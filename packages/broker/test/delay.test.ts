@@ -49,6 +49,14 @@ describe('delayed delivery by level', () => {
     const info = decodeKVTable((await c.invoke(b.address, createRequest(RequestCode.GET_BROKER_RUNTIME_INFO), 3000)).body!).table;
     expect(info.get('scheduleMessageOffset_1')).toBe('1,1');
     expect(info.get('scheduleMessageOffset_3')).toBe('1,1');
+    // The other features' figures and knobs are there too.
+    for (const k of ['timerReadBehind', 'timerOffsetBehind', 'timerCongestNum', 'timerEnqueueTps', 'timerDequeueTps', 'EndTransactionQueueSize', 'EndTransactionThreadPoolQueueCapacity']) {
+      expect(info.has(k), k).toBe(true);
+    }
+    const config = (await c.invoke(b.address, createRequest(RequestCode.GET_BROKER_CONFIG), 3000)).body!.toString();
+    for (const kv of ['messageDelayLevel=1s 2s 3s', 'timerMaxDelaySec=259200', 'timerWheelEnable=true', 'rebalanceLockMaxLiveTime=60000', 'transactionCheckMax=15']) {
+      expect(config).toContain(kv);
+    }
     // Written at shutdown in Java's shape.
     await b.close();
     expect(await readFile(join(b.dir, 'config', 'delayOffset.json'), 'utf8')).toBe('{"offsetTable":{1:1,2:1,3:1}}');

@@ -31,9 +31,7 @@ import {
   MessageSysFlag,
   MixAll,
   PermName,
-  RequestCode,
   SystemTopic,
-  createRequest,
   decodeRecord,
   encodeCheckTransactionStateRequestHeader,
   encodeProperties,
@@ -59,8 +57,6 @@ export const REMOVE_TAG = 'd';
 const MAX_PROCESS_TIME_LIMIT_MS = 60_000;
 /** Ops read per pull (Java's 32). */
 const OP_PULL_NUMS = 32;
-/** How long Broker2Client waits to write a oneway check (Java's 10 ms). */
-const CHECK_ONEWAY_TIMEOUT_MS = 10;
 const READ_WRITE = PermName.PERM_READ | PermName.PERM_WRITE;
 
 /** The half message's copy that a check is about. */
@@ -172,6 +168,7 @@ export class TransactionalMessageService implements TransactionService {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.stopped = false;
     this.schedule();
   }
 
@@ -409,8 +406,8 @@ export class TransactionalMessageService implements TransactionService {
   /** sendCheckMessage: CHECK_TRANSACTION_STATE, oneway, to a live producer of the group, about the copy just appended. */
   private resolveHalfMsg(msg: StoredMessage, props: MessageProperties, back: PutBack): void {
     const uniqKey = props[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX];
-    const group = props[MessageConst.PROPERTY_PRODUCER_GROUP];
-    const channel = group === undefined ? undefined : this.ctx.producers.getAvailableChannel(group);
+    const group = props[MessageConst.PROPERTY_PRODUCER_GROUP] ?? '';
+    const channel = this.ctx.producers.getAvailableChannel(group);
     if (channel === undefined) {
       this.log.warn({ groupId: group, msgId: uniqKey }, 'Check transaction failed, channel is null');
       return;
@@ -441,9 +438,7 @@ export class TransactionalMessageService implements TransactionService {
     const body = Buffer.alloc(measureRecord(input));
     encodeRecord(body, 0, input);
     this.stats.checksSent++;
-    channel.invokeOneway(createRequest(RequestCode.CHECK_TRANSACTION_STATE, header, body, { oneway: true }), CHECK_ONEWAY_TIMEOUT_MS).catch((err: unknown) => {
-      this.log.warn({ groupId: group, remote: channel.remoteAddress, err: errorMessage(err) }, 'Check transaction failed');
-    });
+    this.ctx.broker2Client.checkProducerTransactionState(group, channel, header, body);
   }
 
   /** DefaultTransactionalMessageCheckListener.resolveDiscardMsg: to TRANS_CHECK_MAX_TIME_TOPIC, with an error line. */
