@@ -44,6 +44,7 @@ import { ConsumerManager } from './client/consumer-manager.js';
 import { ProducerManager } from './client/producer-manager.js';
 import { type BrokerConfig, resolveBrokerConfig, splitNamesrvAddr } from './config.js';
 import type { BrokerContext, DelayDelivery, TransactionService } from './context.js';
+import { BrokerFeatures } from './features.js';
 import { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
@@ -81,9 +82,17 @@ export interface BrokerInit {
    * @defaultValue {}
    */
   readonly store?: Readonly<Partial<MessageStoreOptions>>;
-  /** Delayed delivery, once a task provides it. @defaultValue none: delayed messages are delivered at once */
+  /**
+   * Replaces the built-in delayed delivery (a test seam): sends are routed
+   * with its maxDelayLevel and nothing delivers SCHEDULE_TOPIC_XXXX.
+   * @defaultValue the built-in ScheduleMessageService
+   */
   readonly delayDelivery?: DelayDelivery;
-  /** Transactional messages, once a task provides them. @defaultValue none: prepared messages are refused */
+  /**
+   * Replaces where prepared messages are stored (a test seam); END_TRANSACTION
+   * and the checks still work on the half topic.
+   * @defaultValue the built-in TransactionalMessageService
+   */
   readonly transactions?: TransactionService;
   /**
    * The properties file the broker was started with (mqbroker -c):
@@ -135,6 +144,8 @@ export class Broker implements BrokerContext {
   readonly broker2Client: Broker2Client;
   readonly delayDelivery: DelayDelivery | undefined;
   readonly transactions: TransactionService | undefined;
+  /** Delayed, timed and transactional messages, request-reply, queue locks. */
+  readonly features: BrokerFeatures;
   /** TOPIC_PUT_NUMS, GROUP_GET_NUMS... with minute/hour/day windows (BrokerStatsManager). */
   readonly stats: BrokerStatsManager;
   /** The store's put/get totals at the last midnights (BrokerStats). */
@@ -148,7 +159,7 @@ export class Broker implements BrokerContext {
   private readonly init: BrokerInit;
   private readonly files: BrokerConfigFiles;
   private readonly outer: BrokerOuterAPI;
-  private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin', RequestPool>;
+  private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin' | 'endTransaction' | 'reply', RequestPool>;
   private readonly pullProcessor: PullMessageProcessor;
   private server: RemotingServer | undefined;
   private vipServer: RemotingServer | undefined;
@@ -178,8 +189,6 @@ export class Broker implements BrokerContext {
     this.storePaths = { root, commitLog };
     this.baseLog = init.logger ?? silentLogger;
     this.log = this.baseLog.child({ component: 'broker', broker: config.brokerName });
-    this.delayDelivery = init.delayDelivery;
-    this.transactions = init.transactions;
     this.files = new BrokerConfigFiles(root, undefined, this.log);
     this.topics = new TopicConfigManager({ config, files: this.files, logger: this.log, onTopicCreated: (tc) => this.onTopicCreated(tc) });
     this.groups = new SubscriptionGroupManager({ config, files: this.files, logger: this.log });
@@ -221,7 +230,16 @@ export class Broker implements BrokerContext {
       heartbeat: pool('heartbeat', OTHER_CONCURRENCY, config.heartbeatThreadPoolQueueCapacity, config.waitTimeMillsInHeartbeatQueue),
       consumerManage: pool('consumerManage', OTHER_CONCURRENCY, config.consumerManagerThreadPoolQueueCapacity, 0),
       admin: pool('admin', OTHER_CONCURRENCY, ADMIN_QUEUE_CAPACITY, 0),
+      endTransaction: pool('endTransaction', OTHER_CONCURRENCY, config.endTransactionPoolQueueCapacity, config.waitTimeMillsInTransactionQueue),
+      reply: pool('reply', OTHER_CONCURRENCY, config.replyThreadPoolQueueCapacity, 0),
     };
+    this.features = new BrokerFeatures(this, {
+      files: this.files,
+      readUnits: (topic, queueId, offset, max) => this.storeImpl?.getConsumeQueue(topic, queueId)?.readUnits(offset, max) ?? Promise.resolve(undefined),
+      logger: this.log,
+    });
+    this.delayDelivery = init.delayDelivery ?? this.features.schedule;
+    this.transactions = init.transactions ?? this.features.transactions;
     this.pullProcessor = new PullMessageProcessor(this);
     this.pullHold = new PullRequestHoldService({
       maxOffset: (topic, queueId) => this.store.getMaxOffsetInQueue(topic, queueId),
@@ -289,6 +307,8 @@ export class Broker implements BrokerContext {
       queryThreadPoolQueueSize: String(p.query.queued),
       queryThreadPoolQueueCapacity: String(this.config.queryThreadPoolQueueCapacity),
       queryThreadPoolQueueHeadWaitTimeMills: String(p.query.headWaitMs()),
+      EndTransactionQueueSize: String(p.endTransaction.queued),
+      EndTransactionThreadPoolQueueCapacity: String(this.config.endTransactionPoolQueueCapacity),
       startAcceptSendRequestTimeStamp: '0',
       heldPullRequests: String(this.pullHold.size),
       consumerGroupsOnline: String(this.consumers.table.size),
@@ -300,6 +320,7 @@ export class Broker implements BrokerContext {
       Object.assign(out, s);
       out['commitLogMinOffset'] = String(this.storeImpl.getMinPhyOffset());
       out['commitLogMaxOffset'] = String(this.storeImpl.getMaxPhyOffset());
+      this.features.buildRunningStats(out);
     }
     return out;
   }
@@ -342,13 +363,13 @@ export class Broker implements BrokerContext {
       store.setMessageArrivalListener((e) => this.onMessageArrival(e));
       await store.start();
       this.storeImpl = store;
+      await this.features.start();
 
       this.registerProcessors(server, false);
       if (this.vipServer !== undefined) this.registerProcessors(this.vipServer, true);
       this.startTimers();
       this.bootTimestamp = Date.now();
       this.state = 'running';
-      if (this.delayDelivery === undefined) this.log.info('delayed delivery is not available yet: messages with a delay level are delivered at once');
       await this.registerBrokerAll(true, false, true);
       this.log.info({ addr: this.brokerAddr, vipPort: this.vipPortBound, namesrv: this.outer.nameServerAddressList }, 'broker started');
     } catch (err) {
@@ -387,6 +408,7 @@ export class Broker implements BrokerContext {
     for (const p of Object.values(this.pools)) p.rejectAll('[SHUTDOWN]broker is shutting down');
     this.pullHold.shutdown();
     await Promise.all([this.server?.close(), this.vipServer?.close()]);
+    if (this.storeImpl !== undefined) await this.features.shutdown();
     await this.storeImpl?.shutdown();
     await this.offsets.persist(true);
     await Promise.all([this.offsets.idle(), this.topics.idle(), this.groups.idle()]);
@@ -480,9 +502,11 @@ export class Broker implements BrokerContext {
     add(RequestCode.UPDATE_CONSUMER_OFFSET, p.consumerManage, consumer.updateConsumerOffset);
     add(RequestCode.QUERY_CONSUMER_OFFSET, p.consumerManage, consumer.queryConsumerOffset);
     for (const [code, handler] of new AdminProcessor(this).handlers()) add(code, p.admin, handler);
+    this.features.registerProcessors(add, p, send, storeBusy);
   }
 
   private onMessageArrival(e: MessageArrivalEvent): void {
+    this.features.onArrival(e);
     if (this.pullHold.size === 0) return;
     this.pullHold.notifyMessageArriving(e.topic, e.queueId, e.queueOffset + 1, e.tagsCode, () => e.properties);
   }
@@ -524,6 +548,7 @@ export class Broker implements BrokerContext {
     this.pools.send.cleanExpired(now);
     this.pools.pull.cleanExpired(now);
     this.pools.heartbeat.cleanExpired(now);
+    this.pools.endTransaction.cleanExpired(now);
   }
 
   /** ClientHousekeepingService: connections silent past channelExpiredTimeout are closed (and so leave the tables). */
