@@ -18,7 +18,7 @@ import { checkTopic } from './message.js';
 import type { MutableReceivedMessage, ReceivedMessage } from './message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore } from './offset-store.js';
 import type { OffsetStore } from './offset-store.js';
-import { parseLitePullConsumerOptions } from './options.js';
+import { instanceNameAtStart, parseLitePullConsumerOptions } from './options.js';
 import type { LitePullConsumerInit, LitePullConsumerOptions } from './options.js';
 import { ProcessQueue } from './process-queue.js';
 import { processPullBody } from './push-consumer.js';
@@ -49,7 +49,7 @@ interface CachedBatch {
 }
 
 export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
-  readonly options: LitePullConsumerOptions;
+  private opts: LitePullConsumerOptions;
   private readonly log: Logger;
   private state: 'CREATED' | 'RUNNING' | 'SHUTDOWN' = 'CREATED';
   private mode: 'NONE' | 'SUBSCRIBE' | 'ASSIGN' = 'NONE';
@@ -68,7 +68,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
   private readonly inner: ConsumerInner;
 
   constructor(init: LitePullConsumerInit) {
-    this.options = parseLitePullConsumerOptions(init);
+    this.opts = parseLitePullConsumerOptions(init);
     this.log = this.options.logger.child({ component: 'lite-pull-consumer', group: this.options.group });
     this.inner = {
       group: this.options.group,
@@ -85,6 +85,11 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
       resetOffset: () => Promise.resolve(),
       consumeMessageDirectly: () => Promise.resolve(undefined),
     };
+  }
+
+  /** The options in use (instanceName as start() resolved it). */
+  get options(): LitePullConsumerOptions {
+    return this.opts;
   }
 
   get clientId(): string {
@@ -136,6 +141,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
   async start(): Promise<void> {
     if (this.state === 'RUNNING') return;
     if (this.state === 'SHUTDOWN') throw stateError('the consumer was shut down; create a new one');
+    if (this.opts.messageModel === 'CLUSTERING') this.opts = { ...this.opts, instanceName: instanceNameAtStart(this.opts.instanceName) };
     const o = this.options;
     const instance = ClientInstance.acquire(o);
     this.offsetStore =

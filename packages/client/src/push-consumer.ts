@@ -37,7 +37,7 @@ import { checkTopic, toReceivedMessage } from './message.js';
 import type { MutableReceivedMessage, ReceivedMessage } from './message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore } from './offset-store.js';
 import type { OffsetStore } from './offset-store.js';
-import { parsePushConsumerOptions } from './options.js';
+import { instanceNameAtStart, parsePushConsumerOptions } from './options.js';
 import type { PushConsumerInit, PushConsumerOptions } from './options.js';
 import { ProcessQueue } from './process-queue.js';
 import { Producer } from './producer.js';
@@ -136,7 +136,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class PushConsumer {
-  readonly options: PushConsumerOptions;
+  private opts: PushConsumerOptions;
   private readonly log: Logger;
   private readonly listeners = new Map<string, MessageListener>();
   private readonly subscriptions = new Map<string, SubscriptionData>();
@@ -157,7 +157,7 @@ export class PushConsumer {
   private readonly inner: ConsumerInner;
 
   constructor(init: PushConsumerInit) {
-    this.options = parsePushConsumerOptions(init);
+    this.opts = parsePushConsumerOptions(init);
     this.log = this.options.logger.child({ component: 'push-consumer', group: this.options.group });
     this.permits = new Semaphore(this.options.consumeThreadMax);
     this.inner = {
@@ -175,6 +175,11 @@ export class PushConsumer {
       resetOffset: (topic, table) => this.resetOffset(topic, table),
       consumeMessageDirectly: (msg, brokerName) => this.consumeMessageDirectly(msg, brokerName),
     };
+  }
+
+  /** The options in use (instanceName as start() resolved it). */
+  get options(): PushConsumerOptions {
+    return this.opts;
   }
 
   get clientId(): string {
@@ -224,6 +229,7 @@ export class PushConsumer {
     if (this.state === 'RUNNING') return;
     if (this.state !== 'CREATED') throw stateError('the consumer was shut down; create a new one');
     if (this.subscriptions.size === 0) throw stateError('subscribe to at least one topic before start()');
+    if (this.opts.messageModel === 'CLUSTERING') this.opts = { ...this.opts, instanceName: instanceNameAtStart(this.opts.instanceName) };
     const o = this.options;
     const instance = ClientInstance.acquire(o);
     const rebalancer = new Rebalancer(instance, o.group, o.messageModel, o.allocateMessageQueueStrategy, {
