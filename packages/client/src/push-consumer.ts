@@ -135,6 +135,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits for `p`, at most `ms`. The timer is cleared when `p` settles first:
+ * a pending one would keep the process alive after shutdown() for that long.
+ */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([p.then(() => undefined, () => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class PushConsumer {
   private opts: PushConsumerOptions;
   private readonly log: Logger;
@@ -290,8 +304,7 @@ export class PushConsumer {
     this.state = 'STOPPING';
     this.clearTimers();
     if (this.rebalancing !== undefined) await this.rebalancing.catch(() => undefined);
-    const deadline = sleep(this.options.awaitTerminationMillisWhenShutdown);
-    await Promise.race([Promise.allSettled([...this.inflight]), deadline]);
+    await settledWithin(Promise.allSettled([...this.inflight]), this.options.awaitTerminationMillisWhenShutdown);
     const instance = this.instance!;
     const rebalancer = this.rebalancer!;
     if (this.options.consumeOrderly && this.options.messageModel === 'CLUSTERING') await rebalancer.unlockAll(false);
@@ -453,7 +466,7 @@ export class PushConsumer {
     if (!(this.options.consumeOrderly && this.options.messageModel === 'CLUSTERING')) return true;
     // Orderly: the listener must not be running on this queue when we give up its lock.
     const consuming = pq.orderlyRun;
-    if (consuming !== undefined) await Promise.race([consuming, sleep(1000)]);
+    if (consuming !== undefined) await settledWithin(consuming, 1000);
     if (pq.orderlyRun !== undefined) {
       pq.tryUnlockTimes++;
       this.log.warn({ mq, tries: pq.tryUnlockTimes }, 'queue is consuming, cannot unlock it yet');

@@ -4,7 +4,12 @@
  * graceful shutdown that persists offsets and unregisters, and errors with
  * stable codes, the retriable flag and the broker's answer.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '@rocketmq-ts/admin';
 import { ResponseCode } from '@rocketmq-ts/protocol';
@@ -179,4 +184,52 @@ describe('client housekeeping against the real servers', () => {
     const stopped = await errorOf(p.send({ topic, body: 'x' }));
     expect(stopped.code).toBe('RMQ_ERR_STATE');
   });
+
+  it('a process whose clients are all shut down exits by itself: no timer or socket is left behind', async () => {
+    const distEntry = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+    expect(existsSync(distEntry), 'build first: npm run build').toBe(true);
+    const c = await realCluster();
+    const topic = uniq('XT');
+    await createTopic(c, topic, 2);
+    const dir = await tempDir('rmq-exit-');
+    onCleanup(() => dir.remove());
+    // Waits far longer than the test's timeout are configured: any of them left pending keeps the process alive.
+    const script = `
+      import { LitePullConsumer, Producer, PushConsumer, TransactionProducer } from ${JSON.stringify(pathToFileURL(distEntry).href)};
+      const base = { nameServer: ${JSON.stringify(c.nsAddr)}, clientIP: '127.0.0.1' };
+      const long = { awaitTerminationMillisWhenShutdown: 600000, brokerSuspendMaxTimeMillis: 60000, consumerTimeoutMillisWhenSuspend: 90000 };
+      const producer = new Producer({ ...base, group: 'exit_pg', sendMsgTimeout: 600000 });
+      const tx = new TransactionProducer({ ...base, group: 'exit_tx', checkLocalTransaction: () => 'COMMIT_MESSAGE' });
+      const push = new PushConsumer({ ...base, ...long, group: 'exit_cg', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      const orderly = new PushConsumer({ ...base, ...long, group: 'exit_og', consumeOrderly: true, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      const lite = new LitePullConsumer({ ...base, group: 'exit_lg', pollTimeoutMillis: 600000, brokerSuspendMaxTimeMillis: 60000, consumerTimeoutMillisWhenSuspend: 90000, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+      let pushed = 0, ordered = 0;
+      push.subscribe(${JSON.stringify(topic)}, '*', () => { pushed++; });
+      orderly.subscribe(${JSON.stringify(topic)}, '*', () => { ordered++; });
+      lite.subscribe(${JSON.stringify(topic)});
+      await Promise.all([producer.start(), tx.start(), push.start(), orderly.start(), lite.start()]);
+      await producer.send({ topic: ${JSON.stringify(topic)}, body: 'one' });
+      await tx.sendMessageInTransaction({ topic: ${JSON.stringify(topic)}, body: 'two' }, () => 'COMMIT_MESSAGE');
+      let polled = 0;
+      while (polled < 2) polled += (await lite.poll(1000)).length;
+      while (pushed < 2 || ordered < 2) await new Promise((r) => setTimeout(r, 20));
+      // A poll and long-polling pulls are waiting while we shut down.
+      const pending = lite.poll();
+      await Promise.all([producer.shutdown(), tx.shutdown(), push.shutdown(), orderly.shutdown(), lite.shutdown()]);
+      console.log('polled after shutdown:', (await pending).length);
+    `;
+    const file = join(dir.dir, 'exit.mjs');
+    await writeFile(file, script);
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    onCleanup(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    expect(code, err).toBe(0);
+    expect(out).toContain('polled after shutdown: 0');
+  }, 60_000);
 });
