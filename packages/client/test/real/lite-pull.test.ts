@@ -51,6 +51,35 @@ describe('lite pull consumer against the real broker', () => {
     expect(rest.map((m) => m.body.toString()).sort()).toEqual(['m20', 'm21', 'm22', 'm23']);
   });
 
+  it('shares the queues of a subscribed topic between two consumers of a group', async () => {
+    const c = await realCluster();
+    const topic = uniq('LS');
+    await createTopic(c, topic, 4);
+    const group = uniq('LG');
+    const a = litePullConsumer(c, group);
+    const b = litePullConsumer(c, group);
+    a.subscribe(topic);
+    b.subscribe(topic);
+    await a.start();
+    await b.start();
+    await waitFor(() => a.assignment().length === 2 && b.assignment().length === 2, 20_000, 'two queues each');
+    const owned = [...a.assignment(), ...b.assignment()].map((q) => q.queueId).sort();
+    expect(owned).toEqual([0, 1, 2, 3]);
+    const p = await producer(c);
+    for (let i = 0; i < 20; i++) await p.send({ topic, body: `m${i}` });
+    const got: string[] = [];
+    await waitFor(
+      async () => {
+        const [x, y] = await Promise.all([a.poll(200), b.poll(200)]);
+        got.push(...x.map((m) => m.body.toString()), ...y.map((m) => m.body.toString()));
+        return got.length >= 20;
+      },
+      20_000,
+      'twenty messages between them',
+    );
+    expect(got.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
+  });
+
   it('assigns queues explicitly, seeks anywhere, and commits given offsets', async () => {
     const c = await realCluster();
     const topic = uniq('LA');

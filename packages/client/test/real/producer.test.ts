@@ -175,6 +175,20 @@ describe('producer against the real broker', () => {
     expect(stats.offsetTable.reduce((n, [, o]) => n + o.maxOffset, 0)).toBe(16);
   });
 
+  it('retries an async send on the other broker when the first one fails', async () => {
+    const c = await realCluster({ brokers: 2 });
+    const topic = uniq('AT');
+    await createTopic(c, topic, 2);
+    const log = recordingLogger();
+    const p = await producer(c, { pollNameServerInterval: 600_000, logger: log, sendMsgTimeout: 10_000 });
+    await sleep(200);
+    expect(new Set((await p.fetchPublishMessageQueues(topic)).map((q) => q.brokerName))).toEqual(new Set(['broker-a', 'broker-b']));
+    await c.brokers[0]!.stop();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => p.sendAsync({ topic, body: `a${i}` })));
+    for (const r of results) expect(r.messageQueue.brokerName).toBe('broker-b');
+    expect(log.lines.filter((l) => l.fields['broker'] === 'broker-a').length).toBeGreaterThan(0);
+  });
+
   it('request-reply: a consumer replies through the broker and request() resolves with the reply', async () => {
     const c = await realCluster();
     const topic = uniq('RT');

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MixAll } from '@rocketmq-ts/protocol';
 import { RmqError } from '../../src/index.js';
 import type { ReceivedMessage } from '../../src/index.js';
-import { createTopic, producer, pushConsumer, realCluster, sleep, startedConsumer, uniq, waitFor } from './support.js';
+import { createTopic, producer, pushConsumer, realCluster, sleep, startedConsumer, uniq, waitFor, waitForQueues } from './support.js';
 
 /** A promise the test opens when it wants (listeners wait on it). */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -58,6 +58,42 @@ describe('push consumer against the real broker', () => {
     expect(err).toBeInstanceOf(RmqError);
     expect((err as RmqError).responseCode).toBeGreaterThan(0);
     expect((err as RmqError).message).toMatch(/SQL92/);
+  });
+
+  it('subscribes and unsubscribes while running; a retried message keeps its tag and passes the filter again', async () => {
+    const c = await realCluster();
+    const t1 = uniq('ST');
+    const t2 = uniq('ST');
+    await createTopic(c, t1, 2);
+    await createTopic(c, t2, 2);
+    const p = await producer(c);
+    const got: string[] = [];
+    let failedOnce = false;
+    const pc = await startedConsumer(c, uniq('CG'), t1, 'A', (m) => {
+      if (m.body.toString() === 'a-retry' && !failedOnce) {
+        failedOnce = true;
+        return 'RECONSUME_LATER';
+      }
+      got.push(`${m.topic}:${m.tags}:${m.body.toString()}:${m.reconsumeTimes}`);
+      return undefined;
+    });
+    await p.send({ topic: t1, body: 'a-retry', tags: 'A' });
+    await p.send({ topic: t1, body: 'b-skipped', tags: 'B' });
+    await waitFor(() => got.length === 1, 20_000, 'the retried message');
+    expect(got).toEqual([`${t1}:A:a-retry:1`]);
+
+    pc.subscribe(t2, '*', (m) => {
+      got.push(`${m.topic}:${m.body.toString()}`);
+    });
+    await waitForQueues(pc, t2, 2);
+    await p.send({ topic: t2, body: 'second-topic' });
+    await waitFor(() => got.includes(`${t2}:second-topic`), 20_000, 'a message of the topic subscribed later');
+    pc.unsubscribe(t2);
+    await waitFor(() => pc.assignment().every((q) => q.topic !== t2), 20_000, 'the unsubscribed topic dropped');
+    await p.send({ topic: t2, body: 'after-unsubscribe' });
+    await p.send({ topic: t1, body: 'marker', tags: 'A' });
+    await waitFor(() => got.some((g) => g.endsWith(':marker:0')), 20_000, 'the marker');
+    expect(got.some((g) => g.includes('after-unsubscribe'))).toBe(false);
   });
 
   it('runs at most consumeThreadMax listeners at once', async () => {
