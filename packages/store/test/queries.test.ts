@@ -30,8 +30,9 @@ describe('queries', () => {
     expect(await store.getEarliestMessageTime('Time', 0)).toBe(times[0]);
     expect(await store.getEarliestMessageTime()).toBe(times[0]);
     expect(await store.getOffsetInQueueByTime('Time', 0, times[2]!)).toBe(2);
-    expect(await store.getOffsetInQueueByTime('Time', 0, times[4]! + 2)).toBe(4); // nearer neighbour
-    expect(await store.getOffsetInQueueByTime('Time', 0, times[4]! + 13)).toBe(5);
+    // Between two messages: the nearer one (Java's rule).
+    expect(await store.getOffsetInQueueByTime('Time', 0, times[4]! + 1)).toBe(4);
+    expect(await store.getOffsetInQueueByTime('Time', 0, times[5]! - 1)).toBe(5);
     expect(await store.getOffsetInQueueByTime('Time', 0, 0)).toBe(0);
     expect(await store.getOffsetInQueueByTime('Time', 0, Date.now() + 100_000)).toBe(5);
     expect(await store.getOffsetInQueueByTime('Nope', 0, 1)).toBe(0);
