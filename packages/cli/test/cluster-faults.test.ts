@@ -29,7 +29,7 @@ afterEach(killAll);
 afterAll(killAll);
 
 const MISSING =
-  'SKIPPED until master/slave replication lands (branch ha: packages/store/src/ha and the broker SLAVE role). ' +
+  'SKIPPED until master/slave replication lands (branch ha: the HA service in packages/store/src/ha and the broker SLAVE role in packages/broker/src/ha). ' +
   'Without it a SYNC_MASTER answers SLAVE_NOT_AVAILABLE and a slave holds nothing, so there is nothing to fail over to.';
 /** RMQ_FAULTS=1 runs them anyway (to work on the harness before replication exists). */
 const RUN = HA_LANDED || process.env['RMQ_FAULTS'] === '1';

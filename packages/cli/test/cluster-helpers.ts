@@ -17,11 +17,13 @@ export const BIN = fileURLToPath(new URL('../dist/bin/rocketmq-ts.js', import.me
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * Whether master/slave replication (the `ha` work: packages/store/src/ha and
- * the broker's slave role) is in this tree. Without it a SYNC_MASTER answers
- * SLAVE_NOT_AVAILABLE and slaves hold nothing.
+ * Whether master/slave replication (the `ha` work: the store's HA service in
+ * packages/store/src/ha and the broker's use of it in packages/broker/src/ha)
+ * is in this tree. Without it a SYNC_MASTER answers SLAVE_NOT_AVAILABLE and
+ * slaves hold nothing.
  */
-export const HA_LANDED = existsSync(fileURLToPath(new URL('../../store/src/ha', import.meta.url)));
+export const HA_LANDED =
+  existsSync(fileURLToPath(new URL('../../store/src/ha', import.meta.url))) && existsSync(fileURLToPath(new URL('../../broker/src/ha', import.meta.url)));
 
 /** Small files and quick registration, so clusters start fast and use little disk. */
 export const FAST_BROKER_PROPS = [
@@ -52,6 +54,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 const pidsToKill = new Map<number, string | undefined>();
 const dirsToRemove: string[] = [];
 const children = new Set<ChildProcess>();
+const dataDirs = new Set<string>();
 
 /** Kills `child` (and its process group, if it leads one) at cleanup. */
 export function track(child: ChildProcess): void {
@@ -65,6 +68,15 @@ function remember(state: ClusterState): void {
 
 /** SIGKILLs every process a test started (supervisors, their process groups, servers) and removes the temp dirs. */
 export async function killAll(): Promise<void> {
+  // Whatever a cluster's state file names (a restarted process included) goes too.
+  for (const dir of dataDirs) {
+    try {
+      remember(JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState);
+    } catch {
+      // no state file: nothing runs there
+    }
+  }
+  dataDirs.clear();
   for (const c of children) {
     if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
       try {
@@ -184,6 +196,7 @@ export class ClusterRun {
   static async up(args: readonly string[], options: { namesrvs?: number; brokers?: number; dataDir?: string; timeoutMs?: number } = {}): Promise<ClusterRun> {
     const cwd = options.dataDir === undefined ? await tempDir() : join(options.dataDir, '..');
     const dataDir = options.dataDir ?? join(cwd, 'data');
+    dataDirs.add(dataDir);
     for (let attempt = 0; ; attempt++) {
       const ports = await freePorts(options.namesrvs ?? 2, options.brokers ?? 4);
       const r = start(['cluster', 'up', '--data-dir', dataDir, ...portArgs(ports), ...args], cwd);

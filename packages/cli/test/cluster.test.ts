@@ -248,6 +248,26 @@ describe('rocketmq-ts cluster from another terminal', () => {
     }
   });
 
+  it('refuses bad requests before starting anything, naming what is wrong', async () => {
+    const dir = await tempDir();
+    const data = join(dir, 'data');
+    const bad = join(dir, 'bad.ini');
+    await writeFile(bad, '[rocketmq_namesrv]\n10.0.0.1\n[rocketmq_broker]\n10.0.0.3 brokerName=broker-a brokerId\n');
+    const [inv, both, mode, prop] = await Promise.all([
+      run(['cluster', 'up', '--data-dir', data, '--inventory', bad], dir),
+      run(['cluster', 'up', '--data-dir', data, '--inventory', bad, '--mode', 'single'], dir),
+      run(['cluster', 'up', '--data-dir', data, '--mode', '3m'], dir),
+      run(['cluster', 'up', '--data-dir', data, '--broker-prop', 'brokerRole=MASTER'], dir),
+    ]);
+    expect([inv.code, inv.stderr]).toEqual([1, `rocketmq-ts: ${bad}:4: expected key=value host variable, got "brokerId"\n`]);
+    expect([both.code, both.stderr]).toEqual([1, 'rocketmq-ts: --mode and --inventory exclude each other: an inventory defines the cluster\n']);
+    expect(mode.code).toBe(1);
+    expect(mode.stderr).toContain("error: option '-m, --mode <mode>' argument '3m' is invalid. Allowed choices are single, 2m-noslave, 2m-2s-async, 2m-2s-sync.");
+    expect(prop.code).toBe(1);
+    expect(prop.stderr).toContain('broker-a-0: invalid value for brokerRole: "MASTER"; accepted: ASYNC_MASTER, SYNC_MASTER, SLAVE');
+    expect(existsSync(join(data, 'cluster.json'))).toBe(false);
+  });
+
   it('a broker that cannot start is reported with its exit and log, and the rest is stopped', { timeout: 60_000 }, async () => {
     const dir = await tempDir();
     // A file where the broker's commit log directory goes: the store cannot open.
