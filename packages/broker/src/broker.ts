@@ -33,6 +33,7 @@ import {
 import {
   BrokerConfigFiles,
   DefaultMessageStore,
+  type HARuntimeInfo,
   type MessageArrivalEvent,
   type MessageStore,
   type MessageStoreOptions,
@@ -45,6 +46,7 @@ import { ProducerManager } from './client/producer-manager.js';
 import { type BrokerConfig, resolveBrokerConfig, splitNamesrvAddr } from './config.js';
 import type { BrokerContext, DelayDelivery, TransactionService } from './context.js';
 import { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
+import { BrokerReplication } from './ha/broker-replication.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
@@ -56,6 +58,7 @@ import { PullMessageProcessor } from './processor/pull.js';
 import { QueryMessageProcessor } from './processor/query.js';
 import { SendMessageProcessor } from './processor/send.js';
 import { RequestPool, inlineExecutor, logFailure } from './request-pool.js';
+import { MasterSyncProcessor } from './slave/master-sync-processor.js';
 import { BrokerStats } from './stats/broker-stats.js';
 import { BrokerStatsManager, type StatsSamplingIntervals, defaultStatsSamplingIntervals } from './stats/broker-stats-manager.js';
 import { type BrokerMetrics, collectBrokerMetrics } from './stats/metrics.js';
@@ -150,6 +153,7 @@ export class Broker implements BrokerContext {
   private readonly outer: BrokerOuterAPI;
   private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin', RequestPool>;
   private readonly pullProcessor: PullMessageProcessor;
+  private readonly replication: BrokerReplication;
   private server: RemotingServer | undefined;
   private vipServer: RemotingServer | undefined;
   private storeImpl: DefaultMessageStore | undefined;
@@ -223,6 +227,15 @@ export class Broker implements BrokerContext {
       admin: pool('admin', OTHER_CONCURRENCY, ADMIN_QUEUE_CAPACITY, 0),
     };
     this.pullProcessor = new PullMessageProcessor(this);
+    this.replication = new BrokerReplication({
+      config,
+      logger: this.baseLog,
+      topics: this.topics,
+      groups: this.groups,
+      offsets: this.offsets,
+      files: this.files,
+      brokerAddr: () => this.brokerAddr,
+    });
     this.pullHold = new PullRequestHoldService({
       maxOffset: (topic, queueId) => this.store.getMaxOffsetInQueue(topic, queueId),
       // Not from inside the store's dispatch: the woken pull reads the store.
@@ -260,10 +273,21 @@ export class Broker implements BrokerContext {
     return this.brokerAddr;
   }
 
-  /** brokerIP2:haListenPort (listenPort+1 unless set), registered for slaves. */
+  /** brokerIP2:haListenPort (listenPort+1 unless set; the port bound once started), registered for slaves. */
   get haServerAddr(): string {
-    const ha = this.config.haListenPort > 0 ? this.config.haListenPort : this.boundPort + 1;
+    const bound = this.replication.haListenPort;
+    const ha = bound > 0 ? bound : this.config.haListenPort > 0 ? this.config.haListenPort : this.boundPort + 1;
     return `${this.config.brokerIP2}:${ha}`;
+  }
+
+  /** Replication state: slaves, acks, lag (on a master); the master connection (on a slave). Undefined before start. */
+  haRuntimeInfo(): HARuntimeInfo | undefined {
+    return this.replication.haRuntimeInfo();
+  }
+
+  /** A slave's config sync (SlaveSynchronize); undefined on a master. */
+  get slaveSynchronize(): BrokerReplication['slaveSync'] {
+    return this.replication.slaveSync;
   }
 
   get isRunning(): boolean {
@@ -301,6 +325,7 @@ export class Broker implements BrokerContext {
       out['commitLogMinOffset'] = String(this.storeImpl.getMinPhyOffset());
       out['commitLogMaxOffset'] = String(this.storeImpl.getMaxPhyOffset());
     }
+    Object.assign(out, this.replication.runtimeInfo());
     return out;
   }
 
@@ -342,6 +367,7 @@ export class Broker implements BrokerContext {
       store.setMessageArrivalListener((e) => this.onMessageArrival(e));
       await store.start();
       this.storeImpl = store;
+      await this.replication.start(store, this.boundPort);
 
       this.registerProcessors(server, false);
       if (this.vipServer !== undefined) this.registerProcessors(this.vipServer, true);
@@ -387,6 +413,7 @@ export class Broker implements BrokerContext {
     for (const p of Object.values(this.pools)) p.rejectAll('[SHUTDOWN]broker is shutting down');
     this.pullHold.shutdown();
     await Promise.all([this.server?.close(), this.vipServer?.close()]);
+    await this.replication.close();
     await this.storeImpl?.shutdown();
     await this.offsets.persist(true);
     await Promise.all([this.offsets.idle(), this.topics.idle(), this.groups.idle()]);
@@ -453,9 +480,11 @@ export class Broker implements BrokerContext {
 
   private registerProcessors(server: RemotingServer, vip: boolean): void {
     const p = this.pools;
+    const here = new Set<number>();
     const add = (code: number, pool: RequestPool, handler: RequestHandler, rejectRequest?: () => boolean): void => {
       server.registerProcessor(code, pool.wrap(handler), rejectRequest === undefined ? { executor: inlineExecutor } : { executor: inlineExecutor, rejectRequest });
       this.codes.add(code);
+      here.add(code);
     };
     const send = new SendMessageProcessor(this);
     const storeBusy = (): boolean => this.storeImpl?.isOSPageCacheBusy() ?? false;
@@ -480,6 +509,15 @@ export class Broker implements BrokerContext {
     add(RequestCode.UPDATE_CONSUMER_OFFSET, p.consumerManage, consumer.updateConsumerOffset);
     add(RequestCode.QUERY_CONSUMER_OFFSET, p.consumerManage, consumer.queryConsumerOffset);
     for (const [code, handler] of new AdminProcessor(this).handlers()) add(code, p.admin, handler);
+    // What a slave's config sync asks for, unless the admin processor serves it.
+    const masterSync = new MasterSyncProcessor(this, this.files);
+    for (const [code, handler] of [
+      [RequestCode.GET_ALL_TOPIC_CONFIG, masterSync.getAllTopicConfig],
+      [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, masterSync.getAllSubscriptionGroup],
+      [RequestCode.GET_ALL_DELAY_OFFSET, masterSync.getAllDelayOffset],
+    ] as const) {
+      if (!here.has(code)) add(code, p.admin, handler);
+    }
   }
 
   private onMessageArrival(e: MessageArrivalEvent): void {
@@ -638,6 +676,7 @@ export class Broker implements BrokerContext {
     const first = results[0];
     if (first !== undefined) {
       this.lastRegisterResult = first;
+      this.replication.onRegisterResult(first);
       // An absent or empty ORDER_TOPIC_CONFIG leaves the order flags alone (Java gets null then).
       if (checkOrderConfig && first.kvTable.table.size > 0) this.topics.updateOrderTopicConfig(first.kvTable);
     }

@@ -321,6 +321,36 @@ describe('request codes', () => {
         // No header to get wrong: stray fields are ignored, as Java ignores them.
         bad: async () => expectAnswer(await call(RequestCode.GET_ALL_CONSUMER_OFFSET, { junk: '1' }, Buffer.from('junk')), ResponseCode.SUCCESS),
       },
+      // The master's side of a slave's config sync (SlaveSynchronize).
+      [RequestCode.GET_ALL_TOPIC_CONFIG]: {
+        name: 'GET_ALL_TOPIC_CONFIG',
+        good: async () => {
+          const r = await call(RequestCode.GET_ALL_TOPIC_CONFIG);
+          expectAnswer(r, ResponseCode.SUCCESS);
+          expect(r.body!.toString()).toMatch(/^\{"dataVersion":\{"counter":\d+,"timestamp":\d+\},"topicConfigTable":\{/);
+          expect(r.body!.toString()).toContain('"Codes":{');
+        },
+        bad: async () => expectAnswer(await call(RequestCode.GET_ALL_TOPIC_CONFIG, { junk: '1' }), ResponseCode.SUCCESS),
+      },
+      [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG]: {
+        name: 'GET_ALL_SUBSCRIPTIONGROUP_CONFIG',
+        good: async () => {
+          const r = await call(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
+          expectAnswer(r, ResponseCode.SUCCESS);
+          expect(r.body!.toString()).toMatch(/^\{"dataVersion":\{"counter":\d+,"timestamp":\d+\},"subscriptionGroupTable":\{/);
+          expect(r.body!.toString()).toContain('"CG_CODES":{');
+        },
+        bad: async () => expectAnswer(await call(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, { junk: '1' }), ResponseCode.SUCCESS),
+      },
+      [RequestCode.GET_ALL_DELAY_OFFSET]: {
+        name: 'GET_ALL_DELAY_OFFSET',
+        good: async () => {
+          const r = await call(RequestCode.GET_ALL_DELAY_OFFSET);
+          expectAnswer(r, ResponseCode.SUCCESS);
+          expect(r.body!.toString()).toBe('{"offsetTable":{}}');
+        },
+        bad: async () => expectAnswer(await call(RequestCode.GET_ALL_DELAY_OFFSET, { junk: '1' }), ResponseCode.SUCCESS),
+      },
       [RequestCode.GET_BROKER_RUNTIME_INFO]: {
         name: 'GET_BROKER_RUNTIME_INFO',
         good: async () => {

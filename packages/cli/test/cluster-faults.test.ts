@@ -38,6 +38,10 @@ if (!RUN) console.warn(`\n*** cluster-faults.test.ts: ${MISSING}\n`);
 const TOPIC = 'FailoverTopic';
 const QUEUES = 4;
 const POLL_NAMESRV_MS = 500;
+/** Pause between two sends of one producer (RMQ_FAULTS_PACE_MS overrides it for heavier runs). */
+const PACE_MS = Number(process.env['RMQ_FAULTS_PACE_MS'] ?? 4);
+/** Sends each producer keeps in flight (RMQ_FAULTS_INFLIGHT overrides it). */
+const INFLIGHT = Number(process.env['RMQ_FAULTS_INFLIGHT'] ?? 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** topics.json with the test topic, so masters and slaves all have it from the start (as an operator's updateTopic -c would do). */
@@ -119,16 +123,16 @@ async function failover(mode: '2m-2s-sync' | '2m-2s-async'): Promise<Outcome> {
   let sending = true;
   const producers = [0, 1, 2].map((i) => new Producer({ nameServer: c.namesrvAddr, group: 'FailoverProducer', instanceName: `fp${i}`, sendMsgTimeout: 2000, ...clientOptions }));
   for (const p of producers) await p.start();
-  const loops = producers.map(async (p, i) => {
+  const loops = producers.flatMap((p, i) => Array.from({ length: INFLIGHT }, (_, chain) => ({ p, id: `p${i}.${chain}` }))).map(async ({ p, id }) => {
     for (let seq = 0; sending; seq++) {
-      const body = `p${i}-${seq}`;
+      const body = `${id}-${seq}`;
       try {
         const r = await p.send({ topic: TOPIC, body });
         acks.push({ body, status: r.sendStatus, brokerName: r.messageQueue.brokerName, queueId: r.messageQueue.queueId, queueOffset: r.queueOffset, at: Date.now() });
       } catch (err) {
         failures.push({ at: Date.now(), error: (err as Error).message });
       }
-      await sleep(4);
+      await sleep(PACE_MS);
     }
   });
 

@@ -85,6 +85,12 @@ describe('rocketmq-ts cluster up, per mode', () => {
         expect(out).toMatch(new RegExp(`DefaultCluster {4}${brokerName} +${id} +${addr.replace(/\./g, '\\.')} +V4_9_4 `));
       });
 
+      // Masters start before slaves, and up waits for replication, so the first send to a SYNC_MASTER finds its slave.
+      if (brokers.length === 4 && HA_LANDED) {
+        expect(out).toContain('  broker-a-0 replicating to broker-a-1\n');
+        expect(out).toContain('  broker-b-0 replicating to broker-b-1\n');
+        expect(out.indexOf('broker-b-0 registered')).toBeLessThan(out.indexOf('broker-a-1 registered'));
+      }
       const st = await c.state();
       expect(st.state).toBe('running');
       expect(st.mode).toBe(mode);

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, RmqError, errorMessage } from '@rocketmq-ts/common';
 import type { ClusterInfo } from '@rocketmq-ts/protocol';
 import { RemotingClient } from '@rocketmq-ts/remoting';
-import { clusterListText, fetchClusterInfo } from './cluster-list.js';
+import { clusterListText, fetchClusterInfo, fetchRuntimeInfo } from './cluster-list.js';
 import { type ControlRequest, type ControlResponse, controlPath, startControlServer } from './control.js';
 import { readInventory } from './inventory.js';
 import { type BrokerPlan, type ClusterPlan, type ExtraProperties, type NamesrvPlan, type PortOptions, checkPorts, planCluster, writePlanFiles } from './layout.js';
@@ -323,6 +323,39 @@ class Supervisor {
     }
   }
 
+  /**
+   * Waits until each master has a replication connection from each of its
+   * running slaves, so the first send to a SYNC_MASTER is not answered
+   * SLAVE_NOT_AVAILABLE. Brokers without replication (no haConnectionCount
+   * in their runtime info) are not waited for.
+   */
+  private async waitReplication(masters: readonly BrokerPlan[], deadline: number): Promise<void> {
+    const pending = new Map<BrokerPlan, BrokerPlan[]>();
+    for (const m of masters) {
+      if (!this.children.has(m.name)) continue;
+      const slaves = this.plan.brokers.filter((b) => b.brokerName === m.brokerName && b.brokerId !== 0 && this.children.has(b.name));
+      if (slaves.length > 0) pending.set(m, slaves);
+    }
+    while (pending.size > 0) {
+      if (this.stopping) throw new RmqError(ErrorCode.STATE, 'stopping');
+      for (const [m, slaves] of pending) {
+        const info = await fetchRuntimeInfo(this.client, m.addr, 1000);
+        const count = info?.get('haConnectionCount');
+        if (info !== undefined && count === undefined) {
+          pending.delete(m);
+        } else if (count !== undefined && Number(count) >= slaves.length) {
+          pending.delete(m);
+          this.say(`  ${m.name} replicating to ${slaves.map((b) => b.name).join(', ')}`);
+        }
+      }
+      if (pending.size === 0) break;
+      if (Date.now() > deadline) {
+        throw new RmqError(ErrorCode.TIMEOUT, `no replication within ${Math.round(this.opts.startTimeoutMs / 1000)} s: ${[...pending.keys()].map((m) => m.name).join(', ')} (see ${join(this.plan.dataDir, 'logs')})`);
+      }
+      await sleep(150);
+    }
+  }
+
   async start(): Promise<void> {
     const deadline = Date.now() + this.opts.startTimeoutMs;
     for (const n of this.plan.namesrvs) this.spawnProcess(n, 'namesrv');
@@ -331,11 +364,19 @@ class Supervisor {
       this.plan.namesrvs.map((n) => n.name),
       deadline,
     );
-    if (this.stopping) throw new RmqError(ErrorCode.STATE, 'stopping');
-    for (const b of this.plan.brokers) this.spawnProcess(b, 'broker');
-    await this.save();
-    await this.waitReady(
-      this.plan.brokers.map((b) => b.name),
+    // Masters first: a slave learns its master's HA address from its first registration, when the master is already there.
+    for (const group of [this.plan.brokers.filter((b) => b.brokerId === 0), this.plan.brokers.filter((b) => b.brokerId !== 0)]) {
+      if (group.length === 0) continue;
+      if (this.stopping) throw new RmqError(ErrorCode.STATE, 'stopping');
+      for (const b of group) this.spawnProcess(b, 'broker');
+      await this.save();
+      await this.waitReady(
+        group.map((b) => b.name),
+        deadline,
+      );
+    }
+    await this.waitReplication(
+      this.plan.brokers.filter((b) => b.brokerId === 0),
       deadline,
     );
     this.state.status = 'running';
@@ -360,7 +401,14 @@ class Supervisor {
     const child = this.spawnProcess(p, st.kind);
     await this.save();
     try {
-      await this.waitReady([req.name], Date.now() + this.opts.startTimeoutMs);
+      const deadline = Date.now() + this.opts.startTimeoutMs;
+      await this.waitReady([req.name], deadline);
+      if (st.kind === 'broker') {
+        await this.waitReplication(
+          this.plan.brokers.filter((b) => b.brokerId === 0 && b.brokerName === st.brokerName),
+          deadline,
+        );
+      }
     } catch (err) {
       return { ok: false, message: errorMessage(err) };
     }
