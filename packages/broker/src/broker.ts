@@ -251,6 +251,11 @@ export class Broker implements BrokerContext {
     return this.replication.haRuntimeInfo();
   }
 
+  /** The store's HA service while running (tools and benchmarks). */
+  get haService(): BrokerReplication['service'] {
+    return this.replication.service;
+  }
+
   /** A slave's config sync (SlaveSynchronize); undefined on a master. */
   get slaveSynchronize(): BrokerReplication['slaveSync'] {
     return this.replication.slaveSync;
