@@ -73,7 +73,9 @@ function micro(name: string, n: number, fn: (i: number) => void): void {
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cores, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('-- the pieces, alone');
+  const only = process.argv[2];
+  if (only === undefined) console.log('-- the pieces, alone');
+  if (only === undefined) {
   micro('crc32 of a 1 KiB body (zlib.crc32)', 500000, () => crc32(BODY));
   const chunk = Buffer.allocUnsafeSlow(1 << 20);
   const born = encodeHostCached('127.0.0.1:50000');
@@ -85,8 +87,8 @@ async function main(): Promise<void> {
   const size = encodeRecord(chunk, 0, input, 3, props.length);
   micro('validate a record header (checkRecord)', 500000, () => checkRecord(chunk, 0, size, false));
   micro('a promise made and resolved', 500000, () => void new Promise<void>((r) => r()));
+  }
   console.log('-- the store with a no-op file system (JS thread cost: encode, dispatch, queues, index, acks)');
-  const only = process.argv[2];
   if (only === undefined || only === 'put') await storePhase('put, 64 writers', 1, 64, 300000);
   if (only === undefined) await storePhase('put, 1024 in flight', 1, 1024, 300000);
   if (only === undefined || only === 'batch') await storePhase('batch put of 32, 64 writers', 32, 64, 600000);

@@ -51,13 +51,16 @@ import { PullRequestHoldService } from './longpolling/pull-request-hold-service.
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { AdminProcessor } from './processor/admin.js';
+import { BrokerConfiguration, STORE_LIVE_KEYS } from './processor/admin/configuration.js';
 import { ClientManageProcessor } from './processor/client-manage.js';
 import { ConsumerManageProcessor } from './processor/consumer-manage.js';
 import { PullMessageProcessor } from './processor/pull.js';
 import { QueryMessageProcessor } from './processor/query.js';
 import { SendMessageProcessor } from './processor/send.js';
 import { RequestPool, inlineExecutor, logFailure } from './request-pool.js';
-import { MasterSyncProcessor } from './slave/master-sync-processor.js';
+import { BrokerStats } from './stats/broker-stats.js';
+import { BrokerStatsManager, type StatsSamplingIntervals, defaultStatsSamplingIntervals } from './stats/broker-stats-manager.js';
+import { type BrokerMetrics, collectBrokerMetrics } from './stats/metrics.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
 
@@ -84,6 +87,17 @@ export interface BrokerInit {
   readonly delayDelivery?: DelayDelivery;
   /** Transactional messages, once a task provides them. @defaultValue none: prepared messages are refused */
   readonly transactions?: TransactionService;
+  /**
+   * The properties file the broker was started with (mqbroker -c):
+   * UPDATE_BROKER_CONFIG rewrites it with every key, as Java does.
+   * @defaultValue <storePathRootDir>/config/broker.properties
+   */
+  readonly configFile?: string;
+  /**
+   * How often the broker stats windows are sampled (tests shorten them).
+   * @defaultValue 10 s, 10 min, 1 h (Java's)
+   */
+  readonly statsSampling?: Partial<StatsSamplingIntervals>;
 }
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
@@ -123,6 +137,12 @@ export class Broker implements BrokerContext {
   readonly broker2Client: Broker2Client;
   readonly delayDelivery: DelayDelivery | undefined;
   readonly transactions: TransactionService | undefined;
+  /** TOPIC_PUT_NUMS, GROUP_GET_NUMS... with minute/hour/day windows (BrokerStatsManager). */
+  readonly stats: BrokerStatsManager;
+  /** The store's put/get totals at the last midnights (BrokerStats). */
+  readonly brokerStats: BrokerStats;
+  /** Every config key as UPDATE_BROKER_CONFIG / GET_BROKER_CONFIG see it, and the file it is persisted to. */
+  readonly configuration: BrokerConfiguration;
   /** Absolute store paths, as resolved from the config. */
   readonly storePaths: { readonly root: string; readonly commitLog: string };
 
@@ -136,6 +156,8 @@ export class Broker implements BrokerContext {
   private server: RemotingServer | undefined;
   private vipServer: RemotingServer | undefined;
   private storeImpl: DefaultMessageStore | undefined;
+  /** The options object the store reads; live config updates are written into it. */
+  private storeOpts: MessageStoreOptions | undefined;
   private state: State = 'new';
   private boundPort = 0;
   private vipPortBound: number | undefined;
@@ -178,6 +200,17 @@ export class Broker implements BrokerContext {
       this.log,
     );
     this.producers = new ProducerManager(this.log);
+    this.stats = new BrokerStatsManager({ clusterName: config.brokerClusterName, enableQueueStat: config.enableDetailStat });
+    this.brokerStats = new BrokerStats(() => {
+      const s = this.storeImpl?.getStats();
+      return { putTotal: s?.putMessageTimesTotal ?? 0, getTotal: s?.getMessageTransferedMsgCount ?? 0 };
+    });
+    this.configuration = new BrokerConfiguration({
+      config,
+      configFile: init.configFile ?? join(root, 'config', 'broker.properties'),
+      logger: this.log,
+      onApplied: (changed) => this.applyConfigChanges(changed),
+    });
     this.outer = new BrokerOuterAPI(this.log);
     this.outer.updateNameServerAddressList(splitNamesrvAddr(config.namesrvAddr));
     const fastFailure = config.brokerFastFailureEnable;
@@ -283,6 +316,7 @@ export class Broker implements BrokerContext {
       pullThreadPoolQueueHeadWaitTimeMills: String(p.pull.headWaitMs()),
       queryThreadPoolQueueSize: String(p.query.queued),
       queryThreadPoolQueueCapacity: String(this.config.queryThreadPoolQueueCapacity),
+      queryThreadPoolQueueHeadWaitTimeMills: String(p.query.headWaitMs()),
       startAcceptSendRequestTimeStamp: '0',
       heldPullRequests: String(this.pullHold.size),
       consumerGroupsOnline: String(this.consumers.table.size),
@@ -332,7 +366,8 @@ export class Broker implements BrokerContext {
         }
       }
 
-      const store = new DefaultMessageStore(this.storeOptions(), { logger: this.baseLog });
+      this.storeOpts = this.storeOptions();
+      const store = new DefaultMessageStore(this.storeOpts, { logger: this.baseLog });
       store.setMessageArrivalListener((e) => this.onMessageArrival(e));
       await store.start();
       this.storeImpl = store;
@@ -373,6 +408,8 @@ export class Broker implements BrokerContext {
     this.state = 'closing';
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    this.stats.shutdown();
+    this.brokerStats.shutdown();
     if (unregister) {
       await this.registering.catch(() => undefined);
       await this.outer.unregisterBrokerAll(this.identity());
@@ -447,11 +484,9 @@ export class Broker implements BrokerContext {
 
   private registerProcessors(server: RemotingServer, vip: boolean): void {
     const p = this.pools;
-    const here = new Set<number>();
     const add = (code: number, pool: RequestPool, handler: RequestHandler, rejectRequest?: () => boolean): void => {
       server.registerProcessor(code, pool.wrap(handler), rejectRequest === undefined ? { executor: inlineExecutor } : { executor: inlineExecutor, rejectRequest });
       this.codes.add(code);
-      here.add(code);
     };
     const send = new SendMessageProcessor(this);
     const storeBusy = (): boolean => this.storeImpl?.isOSPageCacheBusy() ?? false;
@@ -475,25 +510,7 @@ export class Broker implements BrokerContext {
     add(RequestCode.GET_CONSUMER_LIST_BY_GROUP, p.consumerManage, consumer.getConsumerListByGroup);
     add(RequestCode.UPDATE_CONSUMER_OFFSET, p.consumerManage, consumer.updateConsumerOffset);
     add(RequestCode.QUERY_CONSUMER_OFFSET, p.consumerManage, consumer.queryConsumerOffset);
-    const admin = new AdminProcessor(this);
-    add(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, p.admin, admin.searchOffsetByTimestamp);
-    add(RequestCode.GET_MAX_OFFSET, p.admin, admin.getMaxOffset);
-    add(RequestCode.GET_MIN_OFFSET, p.admin, admin.getMinOffset);
-    add(RequestCode.GET_EARLIEST_MSG_STORETIME, p.admin, admin.getEarliestMsgStoretime);
-    add(RequestCode.GET_ALL_CONSUMER_OFFSET, p.admin, admin.getAllConsumerOffset);
-    add(RequestCode.GET_BROKER_RUNTIME_INFO, p.admin, admin.getBrokerRuntimeInfo);
-    add(RequestCode.GET_CONSUMER_CONNECTION_LIST, p.admin, admin.getConsumerConnectionList);
-    add(RequestCode.GET_PRODUCER_CONNECTION_LIST, p.admin, admin.getProducerConnectionList);
-    add(RequestCode.GET_CONSUMER_RUNNING_INFO, p.admin, admin.getConsumerRunningInfo);
-    // What a slave's config sync asks for, unless the admin processor serves it.
-    const masterSync = new MasterSyncProcessor(this, this.files);
-    for (const [code, handler] of [
-      [RequestCode.GET_ALL_TOPIC_CONFIG, masterSync.getAllTopicConfig],
-      [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, masterSync.getAllSubscriptionGroup],
-      [RequestCode.GET_ALL_DELAY_OFFSET, masterSync.getAllDelayOffset],
-    ] as const) {
-      if (!here.has(code)) add(code, p.admin, handler);
-    }
+    for (const [code, handler] of new AdminProcessor(this).handlers()) add(code, p.admin, handler);
   }
 
   private onMessageArrival(e: MessageArrivalEvent): void {
@@ -527,6 +544,8 @@ export class Broker implements BrokerContext {
     every(c.registerNameServerPeriod, 'registering with the NameServers failed', () => this.registerBrokerAll(true, false, c.forceRegister));
     if (c.brokerFastFailureEnable) every(FAST_FAILURE_INTERVAL_MS, 'fast failure failed', () => this.cleanExpiredRequests());
     this.pullHold.start();
+    this.stats.start({ ...defaultStatsSamplingIntervals(), ...this.init.statsSampling });
+    this.brokerStats.start((b) => this.log.info({ yesterdayPut: b.msgPutTotalTodayMorning - b.msgPutTotalYesterdayMorning, yesterdayGet: b.msgGetTotalTodayMorning - b.msgGetTotalYesterdayMorning }, 'daily totals'));
   }
 
   /** BrokerFastFailure: answer requests that waited too long rather than serving them late. */
@@ -550,6 +569,31 @@ export class Broker implements BrokerContext {
       else this.onChannelClose(ch);
     }
     return channels.size;
+  }
+
+  /** UPDATE_BROKER_CONFIG changed keys the running broker reads: hand them to whoever holds a copy. */
+  private applyConfigChanges(changed: ReadonlyMap<string, unknown>): void {
+    if (changed.has('namesrvAddr')) this.outer.updateNameServerAddressList(splitNamesrvAddr(this.config.namesrvAddr));
+    const opts = this.storeOpts as Record<string, unknown> | undefined;
+    if (opts === undefined) return;
+    // The store reads these from its options object on each use.
+    for (const [k, v] of changed) if (STORE_LIVE_KEYS.has(k)) opts[k] = v;
+  }
+
+  /** A typed snapshot of the broker's metrics, for an in-process exporter (the remoting admin codes serve the same figures). */
+  metrics(): BrokerMetrics {
+    return collectBrokerMetrics({
+      clusterName: this.config.brokerClusterName,
+      brokerName: this.config.brokerName,
+      brokerAddr: this.brokerAddr,
+      store: this.storeImpl,
+      pools: this.pools,
+      producers: this.producers,
+      consumers: this.consumers,
+      pullHold: this.pullHold,
+      brokerStats: this.brokerStats,
+      stats: this.stats,
+    });
   }
 
   /**

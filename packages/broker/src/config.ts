@@ -72,7 +72,9 @@ export const brokerConfigSchema = {
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'sent as MSG_REGION in send responses' },
   traceOn: { type: 'boolean', default: true, doc: 'sent as TRACE_ON in send responses' },
   storeReplyMessageEnable: { type: 'boolean', default: true },
-  enableDetailStat: { type: 'boolean', default: true },
+  enableDetailStat: { type: 'boolean', default: true, doc: 'per-queue stats, and GROUP_GET_LATENCY per queue' },
+  autoDeleteUnusedStats: { type: 'boolean', default: false, doc: 'drop a topic\'s or group\'s stats when it is deleted' },
+  configBlackList: { type: 'string', default: 'configBlackList;brokerConfigPath', doc: 'keys UPDATE_BROKER_CONFIG refuses, separated by ;' },
   aclEnable: { type: 'boolean', default: false },
 
   // --- store (MessageStoreConfig)
@@ -155,8 +157,8 @@ export const brokerIgnoredKeys: readonly string[] = [
   'commercialTimerCount', 'commercialTransCount', 'commercialBigCount', 'commercialBaseCount',
   'transferMsgByHeap', 'enableCalcFilterBitMap', 'expectConsumerNumUseFilter',
   'maxErrorRateOfBloomFilter', 'filterDataCleanTimeSpan', 'filterServerNums', 'fetchNamesrvAddrByAddressServer',
-  'flushConsumerOffsetHistoryInterval', 'startAcceptSendRequestTimeStamp', 'autoDeleteUnusedStats',
-  'isolateLogEnable', 'configBlackList', 'enableConsumeQueueExt', 'mappedFileSizeConsumeQueueExt',
+  'flushConsumerOffsetHistoryInterval', 'startAcceptSendRequestTimeStamp',
+  'isolateLogEnable', 'enableConsumeQueueExt', 'mappedFileSizeConsumeQueueExt',
   'bitMapLengthConsumeQueueExt', 'deleteCommitLogFilesInterval', 'deleteConsumeQueueFilesInterval',
   'destroyMapedFileIntervalForcibly', 'redeleteHangedFileInterval', 'putMsgIndexHightWater',
   'maxMsgsNumBatch', 'messageIndexSafe', 'offsetCheckInSlave', 'debugLockEnable', 'duplicationEnable',

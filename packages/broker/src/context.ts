@@ -13,6 +13,7 @@ import type { BrokerConfig } from './config.js';
 import type { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
 import type { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import type { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
+import type { BrokerStatsManager } from './stats/broker-stats-manager.js';
 import type { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
 import type { TopicConfigManager } from './topic/topic-config-manager.js';
 
@@ -51,6 +52,8 @@ export interface BrokerContext {
   readonly filters: ConsumerFilterManager;
   readonly pullHold: PullRequestHoldService;
   readonly broker2Client: Broker2Client;
+  /** TOPIC_PUT_NUMS, GROUP_GET_NUMS... (BrokerStatsManager): the send and pull paths record into it. */
+  readonly stats: BrokerStatsManager;
   /** brokerIP1:listenPort, as registered with the NameServer. */
   readonly brokerAddr: string;
   /** "ip:port" written as STOREHOST into every stored message. */

@@ -42,3 +42,23 @@ export { putStatusAnswer, FAQ_SUFFIX } from './processor/send.js';
 export type { SendStatusAnswer } from './processor/send.js';
 export { pullStatusCode } from './processor/pull.js';
 export { rewriteSendProperties, SendProperties, clusterPropertyEntry } from './processor/send-properties.js';
+export { AdminProcessor } from './processor/admin.js';
+export type { AdminContext, DelayOffsetProvider } from './processor/admin/common.js';
+export { BrokerConfiguration, BROKER_LIVE_KEYS, STORE_LIVE_KEYS } from './processor/admin/configuration.js';
+export type { ConfigUpdateResult } from './processor/admin/configuration.js';
+export { brokerRuntimeInfo } from './processor/admin/broker-info.js';
+export { decodeQueryCorrectionOffsetHeader, encodeQueryCorrectionOffsetHeader } from './processor/admin/groups.js';
+export type { QueryCorrectionOffsetHeader } from './processor/admin/groups.js';
+export {
+  BrokerStatsManager,
+  BrokerStatsName,
+  CommercialStatsType,
+  COMMERCIAL_OWNER,
+  defaultStatsSamplingIntervals,
+} from './stats/broker-stats-manager.js';
+export type { BrokerStatsManagerOptions, StatsSamplingIntervals } from './stats/broker-stats-manager.js';
+export { StatsItem, StatsItemSet } from './stats/stats-item.js';
+export type { StatsSnapshot } from './stats/stats-item.js';
+export { BrokerStats } from './stats/broker-stats.js';
+export type { StoreTotals } from './stats/broker-stats.js';
+export type { BrokerMetrics, RequestQueueMetrics, StatsItemMetrics } from './stats/metrics.js';

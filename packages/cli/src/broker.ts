@@ -138,7 +138,8 @@ export async function runMqbroker(argv: readonly string[], env: NodeJS.ProcessEn
   for (const w of warnings) logger.warn({ configFile: cli.configFile }, w);
   logger.info({ ...config }, 'configuration');
 
-  const broker = new Broker({ config, logger });
+  // UPDATE_BROKER_CONFIG persists to the file the broker was started with, as Java's BrokerPathConfigHelper.
+  const broker = new Broker({ config, logger, ...(cli.configFile === undefined ? {} : { configFile: absolute(cli.configFile) }) });
   try {
     await broker.start();
   } catch (err) {

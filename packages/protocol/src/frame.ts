@@ -50,67 +50,95 @@ export class FrameLengthError extends RmqError {
 // ---------------------------------------------------------------------------
 // Encoding
 
-function encodeJsonHeader(cmd: RemotingCommand): Buffer {
-  // Field order follows fastjson's alphabetical order, as a Java peer writes it.
+/** The JSON header in fastjson's alphabetical field order, as a Java peer writes it. */
+function jsonHeaderText(cmd: RemotingCommand): string {
+  // V8's JSON.stringify over a fresh object beats hand-built text for headers whose values need escaping.
   const header: Record<string, unknown> = { code: cmd.code };
-  if (Object.keys(cmd.extFields).length > 0) header['extFields'] = cmd.extFields;
+  for (const _ in cmd.extFields) {
+    header['extFields'] = cmd.extFields;
+    break;
+  }
   header['flag'] = cmd.flag;
   header['language'] = languageName(cmd.language);
   header['opaque'] = cmd.opaque;
   if (cmd.remark !== undefined) header['remark'] = cmd.remark;
   header['serializeTypeCurrentRPC'] = 'JSON';
   header['version'] = cmd.version;
-  return Buffer.from(JSON.stringify(header), 'utf8');
+  return JSON.stringify(header);
 }
 
-function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
-  const remark = cmd.remark !== undefined && cmd.remark.length > 0 ? Buffer.from(cmd.remark, 'utf8') : undefined;
-  const entries: Array<[Buffer, Buffer]> = [];
-  let extLen = 0;
-  for (const [k, v] of Object.entries(cmd.extFields)) {
-    const kb = Buffer.from(k, 'utf8');
-    const vb = Buffer.from(v, 'utf8');
-    entries.push([kb, vb]);
-    extLen += 2 + kb.length + 4 + vb.length;
-  }
-  const out = Buffer.allocUnsafe(2 + 1 + 2 + 4 + 4 + 4 + (remark?.length ?? 0) + 4 + extLen);
-  let pos = 0;
+type Utf8Writable = Buffer & { utf8Write(s: string, offset: number): number };
+const utf8Write: (buf: Buffer, s: string, offset: number) => number =
+  typeof (Buffer.prototype as Partial<Utf8Writable>).utf8Write === 'function'
+    ? (buf, s, offset) => (buf as Utf8Writable).utf8Write(s, offset)
+    : (buf, s, offset) => buf.write(s, offset, 'utf8');
+
+/**
+ * Writes the binary header at `start` of `out` (sized by {@link binaryHeaderBound})
+ * and returns its length. Strings are written once, their lengths patched in after.
+ */
+function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, start: number): number {
+  let pos = start;
   pos = out.writeInt16BE(cmd.code, pos);
   pos = out.writeInt8(cmd.language, pos);
   pos = out.writeInt16BE(cmd.version, pos);
   pos = out.writeInt32BE(cmd.opaque, pos);
   pos = out.writeInt32BE(cmd.flag, pos);
-  if (remark !== undefined) {
-    pos = out.writeInt32BE(remark.length, pos);
-    pos += remark.copy(out, pos);
+  if (cmd.remark !== undefined && cmd.remark.length > 0) {
+    const n = utf8Write(out, cmd.remark, pos + 4);
+    out.writeInt32BE(n, pos);
+    pos += 4 + n;
   } else {
     pos = out.writeInt32BE(0, pos);
   }
-  pos = out.writeInt32BE(extLen, pos);
-  for (const [kb, vb] of entries) {
-    pos = out.writeInt16BE(kb.length, pos);
-    pos += kb.copy(out, pos);
-    pos = out.writeInt32BE(vb.length, pos);
-    pos += vb.copy(out, pos);
+  const extLenPos = pos;
+  pos += 4;
+  const ext = cmd.extFields;
+  for (const k in ext) {
+    const kn = utf8Write(out, k, pos + 2);
+    out.writeInt16BE(kn, pos);
+    pos += 2 + kn;
+    const v = ext[k]!;
+    const vn = v.length === 0 ? 0 : utf8Write(out, v, pos + 4);
+    out.writeInt32BE(vn, pos);
+    pos += 4 + vn;
   }
-  return out;
+  out.writeInt32BE(pos - extLenPos - 4, extLenPos);
+  return pos - start;
+}
+
+/** An upper bound of the binary header's size: a UTF-16 unit takes at most 3 UTF-8 bytes. */
+function binaryHeaderBound(cmd: RemotingCommand): number {
+  let n = 21 + 3 * (cmd.remark?.length ?? 0);
+  const ext = cmd.extFields;
+  for (const k in ext) n += 6 + 3 * (k.length + ext[k]!.length);
+  return n;
 }
 
 export function encodeHeader(cmd: RemotingCommand): Buffer {
-  return cmd.serializeType === SerializeType.ROCKETMQ ? encodeBinaryHeader(cmd) : encodeJsonHeader(cmd);
+  return encodeFramePrefix(cmd).subarray(8);
 }
 
 /**
- * The frame up to the body: length prefix, type word and header. Writers send
- * this and the body separately so large bodies are never copied.
+ * The frame up to the body: length prefix, type word and header, in one
+ * buffer. Writers send this and the body separately so large bodies are never copied.
  */
 export function encodeFramePrefix(cmd: RemotingCommand): Buffer {
-  const header = encodeHeader(cmd);
   const bodyLen = cmd.body?.length ?? 0;
-  const prefix = Buffer.allocUnsafe(8 + header.length);
-  prefix.writeInt32BE(4 + header.length + bodyLen, 0);
-  prefix.writeInt32BE(((cmd.serializeType & 0xff) << 24) | header.length, 4);
-  header.copy(prefix, 8);
+  let prefix: Buffer;
+  let headerLen: number;
+  if (cmd.serializeType === SerializeType.ROCKETMQ) {
+    const out = Buffer.allocUnsafe(8 + binaryHeaderBound(cmd));
+    headerLen = writeBinaryHeader(cmd, out, 8);
+    prefix = out.subarray(0, 8 + headerLen);
+  } else {
+    const text = jsonHeaderText(cmd);
+    headerLen = Buffer.byteLength(text, 'utf8');
+    prefix = Buffer.allocUnsafe(8 + headerLen);
+    utf8Write(prefix, text, 8);
+  }
+  prefix.writeInt32BE(4 + headerLen + bodyLen, 0);
+  prefix.writeInt32BE(((cmd.serializeType & 0xff) << 24) | headerLen, 4);
   return prefix;
 }
 
@@ -141,8 +169,14 @@ function intField(obj: Record<string, unknown>, key: string, fallback: number): 
   return n;
 }
 
-function decodeJsonHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
-  const text = bytes.toString('utf8');
+/** True when every value is already a string, as Java and Go peers send them. */
+function allStrings(ext: Record<string, unknown>): boolean {
+  for (const k in ext) if (typeof ext[k] !== 'string') return false;
+  return true;
+}
+
+function decodeJsonHeader(frame: Buffer, start: number, end: number, body: Buffer | undefined): RemotingCommand {
+  const text = utf8(frame, start, end);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -157,13 +191,21 @@ function decodeJsonHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
   const opaqueRaw = obj['opaque'];
   const opaque = typeof opaqueRaw === 'number' && Number.isInteger(opaqueRaw) ? opaqueRaw | 0 : undefined;
   try {
-    const extFields: Record<string, string> = {};
+    let extFields: Record<string, string>;
     const ext = obj['extFields'];
-    if (ext !== undefined && ext !== null) {
-      if (typeof ext !== 'object' || Array.isArray(ext)) throw new Error('extFields is not an object');
+    if (ext === undefined || ext === null) {
+      extFields = {};
+    } else if (typeof ext !== 'object' || Array.isArray(ext)) {
+      throw new Error('extFields is not an object');
+    } else if (allStrings(ext as Record<string, unknown>)) {
+      // JSON.parse gives own data properties, "__proto__" included, so the object can be used as is.
+      extFields = ext as Record<string, string>;
+    } else {
+      // ali-ons sends numbers and booleans; we hand out strings only.
+      extFields = {};
       for (const [k, v] of Object.entries(ext as Record<string, unknown>)) {
         const s = toStringValue(v);
-        if (s !== undefined) extFields[k] = s;
+        if (s !== undefined) Object.defineProperty(extFields, k, { value: s, enumerable: true, writable: true, configurable: true });
       }
     }
     const lang = obj['language'];
@@ -176,6 +218,7 @@ function decodeJsonHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
       flag: intField(obj, 'flag', 0),
       remark: remark === undefined || remark === null ? undefined : String(remark),
       extFields,
+      body,
       serializeType: SerializeType.JSON,
     };
   } catch (err) {
@@ -183,36 +226,53 @@ function decodeJsonHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
   }
 }
 
-function decodeBinaryHeader(bytes: Buffer): Omit<RemotingCommand, 'body'> {
-  const opaque = bytes.length >= 9 ? bytes.readInt32BE(5) : undefined;
+/** One-character strings for single-byte keys (SEND_MESSAGE_V2 uses a..n). */
+const ONE_CHAR_STRINGS: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };
+
+/**
+ * `buf.toString('utf8', s, e)` spends a third of its time choosing the
+ * encoding; header decoding calls it two dozen times per frame.
+ */
+const utf8: (buf: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as Partial<Utf8Sliceable>).utf8Slice === 'function'
+    ? (buf, start, end) => (buf as Utf8Sliceable).utf8Slice(start, end)
+    : (buf, start, end) => buf.toString('utf8', start, end);
+
+function decodeBinaryHeader(frame: Buffer, start: number, end: number, body: Buffer | undefined): RemotingCommand {
+  const opaque = end - start >= 9 ? frame.readInt32BE(start + 5) : undefined;
   const fail = (why: string): never => {
     throw new HeaderDecodeError(`bad ROCKETMQ header: ${why}`, SerializeType.ROCKETMQ, opaque);
   };
-  if (bytes.length < 21) fail(`header of ${bytes.length} bytes is shorter than 21`);
-  let pos = 0;
-  const code = bytes.readInt16BE(pos); pos += 2;
-  const language = bytes.readInt8(pos); pos += 1;
-  const version = bytes.readInt16BE(pos); pos += 2;
+  if (end - start < 21) fail(`header of ${end - start} bytes is shorter than 21`);
+  let pos = start;
+  const code = frame.readInt16BE(pos); pos += 2;
+  const language = frame.readInt8(pos); pos += 1;
+  const version = frame.readInt16BE(pos); pos += 2;
   pos += 4; // opaque, read above
-  const flag = bytes.readInt32BE(pos); pos += 4;
-  const remarkLen = bytes.readInt32BE(pos); pos += 4;
-  if (remarkLen < 0 || pos + remarkLen + 4 > bytes.length) fail(`remark length ${remarkLen}`);
-  const remark = remarkLen > 0 ? bytes.toString('utf8', pos, pos + remarkLen) : undefined;
+  const flag = frame.readInt32BE(pos); pos += 4;
+  const remarkLen = frame.readInt32BE(pos); pos += 4;
+  if (remarkLen < 0 || pos + remarkLen + 4 > end) fail(`remark length ${remarkLen}`);
+  const remark = remarkLen > 0 ? utf8(frame, pos, pos + remarkLen) : undefined;
   pos += remarkLen;
-  const extLen = bytes.readInt32BE(pos); pos += 4;
-  if (extLen < 0 || pos + extLen > bytes.length) fail(`extFields length ${extLen}`);
-  const end = pos + extLen;
+  const extLen = frame.readInt32BE(pos); pos += 4;
+  if (extLen < 0 || pos + extLen > end) fail(`extFields length ${extLen}`);
+  const extEnd = pos + extLen;
   const extFields: Record<string, string> = {};
-  while (pos < end) {
-    if (pos + 2 > end) fail('truncated extFields key length');
-    const kLen = bytes.readInt16BE(pos); pos += 2;
-    if (kLen < 0 || pos + kLen + 4 > end) fail(`extFields key length ${kLen}`);
-    const k = bytes.toString('utf8', pos, pos + kLen); pos += kLen;
-    const vLen = bytes.readInt32BE(pos); pos += 4;
-    if (vLen < 0 || pos + vLen > end) fail(`extFields value length ${vLen}`);
-    extFields[k] = bytes.toString('utf8', pos, pos + vLen); pos += vLen;
+  while (pos < extEnd) {
+    if (pos + 2 > extEnd) fail('truncated extFields key length');
+    const kLen = frame.readInt16BE(pos); pos += 2;
+    if (kLen < 0 || pos + kLen + 4 > extEnd) fail(`extFields key length ${kLen}`);
+    const first = frame[pos]!;
+    const k = kLen === 1 && first < 0x80 ? ONE_CHAR_STRINGS[first]! : utf8(frame, pos, pos + kLen);
+    pos += kLen;
+    const vLen = frame.readInt32BE(pos); pos += 4;
+    if (vLen < 0 || pos + vLen > extEnd) fail(`extFields value length ${vLen}`);
+    extFields[k] = vLen === 0 ? '' : utf8(frame, pos, pos + vLen);
+    pos += vLen;
   }
-  return { code, language, version, opaque: opaque ?? 0, flag, remark, extFields, serializeType: SerializeType.ROCKETMQ };
+  return { code, language, version, opaque: opaque ?? 0, flag, remark, extFields, body, serializeType: SerializeType.ROCKETMQ };
 }
 
 function recoverOpaque(type: SerializeType, header: Buffer): number | undefined {
@@ -237,11 +297,10 @@ export function decodeCommand(frame: Buffer): RemotingCommand {
     // The header was cut short (or its length overstated): answer with the opaque if the bytes still hold it.
     throw new HeaderDecodeError(`header length ${headerLen} exceeds frame of ${frame.length}`, type, recoverOpaque(type, frame.subarray(4)));
   }
-  const header = frame.subarray(4, 4 + headerLen);
-  const cmd = type === SerializeType.ROCKETMQ ? decodeBinaryHeader(header) : decodeJsonHeader(header);
+  const body = frame.length - 4 - headerLen > 0 ? frame.subarray(4 + headerLen) : undefined;
+  const cmd = type === SerializeType.ROCKETMQ ? decodeBinaryHeader(frame, 4, 4 + headerLen, body) : decodeJsonHeader(frame, 4, 4 + headerLen, body);
   if (Number.isNaN(cmd.code)) throw new HeaderDecodeError('header has no code', type, cmd.opaque);
-  const bodyLen = frame.length - 4 - headerLen;
-  return { ...cmd, body: bodyLen > 0 ? frame.subarray(4 + headerLen) : undefined };
+  return cmd;
 }
 
 /** Decodes a whole frame, length prefix included. */

@@ -47,7 +47,7 @@ import { Fifo } from './fifo.js';
 import { type StoreFs, errnoOf, isDiskFullError, readFully } from './fs.js';
 import { FlushDiskType, type MessageStoreOptions } from './options.js';
 import { fileNameToOffset, offsetToFileName } from './paths.js';
-import { Segment } from './segment.js';
+import { PendingDeletes, Segment } from './segment.js';
 import type { StoreStats } from './stats.js';
 import { type PutBatchRequest, type PutMessageRequest, type PutMessageResult, PutMessageStatus } from './types.js';
 
@@ -151,6 +151,7 @@ export class CommitLog {
   readonly dir: string;
   readonly segmentSize: number;
   private segments: Segment[] = [];
+  private readonly deletes = new PendingDeletes();
   /** A segment file created ahead of need (not yet part of the log). */
   private nextSegment: Segment | undefined;
   private chunks: Chunk[] = [];
@@ -315,7 +316,7 @@ export class CommitLog {
           `CommitLog segment ${name} has ${st.size} bytes, more than mappedFileSizeCommitLog=${this.segmentSize}; check the option`,
         );
       }
-      const seg = new Segment(base, this.segmentSize, path, this.fs, this.log, true);
+      const seg = new Segment(base, this.segmentSize, path, this.fs, this.log, true, this.deletes);
       if (st.size < this.segmentSize) {
         this.log.warn({ path, size: st.size, expected: this.segmentSize }, 'truncated CommitLog segment; extending it with zeros');
         const f = await seg.open();
@@ -445,14 +446,16 @@ export class CommitLog {
   private async truncateTo(end: number): Promise<number> {
     let cut = 0;
     const keep: Segment[] = [];
+    const removing: Promise<void>[] = [];
     for (const seg of this.segments) {
       if (seg.base > end) {
         cut += seg.size;
-        seg.remove();
+        removing.push(seg.removeAndWait());
         continue;
       }
       keep.push(seg);
     }
+    await Promise.all(removing);
     this.segments = keep;
     const last = keep[keep.length - 1];
     if (last !== undefined && end < last.end) {
@@ -522,7 +525,7 @@ export class CommitLog {
         this.nextSegment.remove();
         this.nextSegment = undefined;
       }
-      seg = new Segment(base, this.segmentSize, join(this.dir, offsetToFileName(base)), this.fs, this.log, false);
+      seg = new Segment(base, this.segmentSize, join(this.dir, offsetToFileName(base)), this.fs, this.log, false, this.deletes);
     }
     this.segments.push(seg);
     this.preallocateAfter(base);
@@ -534,7 +537,7 @@ export class CommitLog {
     if (this.closed) return;
     const base = offset - (offset % this.segmentSize) + this.segmentSize;
     if (this.nextSegment !== undefined) return;
-    const seg = new Segment(base, this.segmentSize, join(this.dir, offsetToFileName(base)), this.fs, this.log, false);
+    const seg = new Segment(base, this.segmentSize, join(this.dir, offsetToFileName(base)), this.fs, this.log, false, this.deletes);
     this.nextSegment = seg;
     seg.open().catch((err: unknown) => {
       this.log.warn({ path: seg.path, err: errorMessage(err) }, 'preallocating the next CommitLog segment failed; will retry when needed');
@@ -1006,14 +1009,13 @@ export class CommitLog {
     }
     this.chunks = keep;
     this.writeIdx = Math.min(this.writeIdx, Math.max(0, keep.length - 1));
-    // Segments that now hold nothing go back to being preallocated.
+    // A segment that now holds nothing becomes the preallocated next one (its file exists).
     while (this.segments.length > 1) {
       const last = this.segments[this.segments.length - 1] as Segment;
-      if (last.base < to || (last.base === to && this.segments.length === 1)) break;
-      if (last.base === to) break;
+      if (last.base <= to) break;
       this.segments.pop();
-      if (this.nextSegment === undefined) this.nextSegment = last;
-      else last.remove();
+      this.nextSegment?.remove();
+      this.nextSegment = last;
     }
     this.maxOffset = to;
     this.writtenOffset = Math.min(this.writtenOffset, to);
@@ -1417,8 +1419,12 @@ export class CommitLog {
       if (!this.writing) this.startWrite();
       await new Promise((r) => setTimeout(r, 1));
     }
-    await this.sync();
-    return this.flushedOffset >= this.writtenOffset;
+    // A sync already in flight may have started before the last write: sync until one covers it all.
+    while (this.flushedOffset < this.writtenOffset) {
+      if (performance.now() > deadline) return false;
+      await this.sync();
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -1444,5 +1450,6 @@ export class CommitLog {
       this.nextSegment = undefined;
       next.remove();
     }
+    await this.deletes.all();
   }
 }

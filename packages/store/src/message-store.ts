@@ -355,7 +355,10 @@ export class DefaultMessageStore implements MessageStore {
     try {
       const drained = await this.commitLog.drain(this.options.syncFlushTimeout + 5000);
       if (!drained) clean = false;
-      await this.catchUpDispatch();
+      for (let i = 0; i < 100 && this.dispatchBehindBytes() > 0; i++) {
+        await this.catchUpDispatch();
+        if (this.dispatchBehindBytes() > 0) await new Promise((r) => setTimeout(r, 10));
+      }
       if (this.dispatchBehindBytes() !== 0) clean = false;
       await this.cleaning?.catch(() => undefined);
       await this.writeLogics();
@@ -367,7 +370,12 @@ export class DefaultMessageStore implements MessageStore {
     }
     await this.closeFiles();
     if (clean) await this.fs.unlink(storePaths.abort(this.options.storePathRootDir));
-    else this.log.warn('store shut down uncleanly; the abort file stays and the next start recovers');
+    else {
+      this.log.warn(
+        { drained: this.commitLog.getFlushedOffset() >= this.commitLog.getMaxOffset(), dispatchBehind: this.dispatchBehindBytes(), diskFull: this.diskFull, logicsError: this.logicsError },
+        'store shut down uncleanly; the abort file stays and the next start recovers',
+      );
+    }
     this.state = 'stopped';
   }
 
@@ -534,9 +542,17 @@ export class DefaultMessageStore implements MessageStore {
     cl.markSafe(this.reputOffset);
   }
 
-  /** Dispatches from the files until caught up with the log's end. */
-  private async catchUpDispatch(): Promise<void> {
-    if (this.dispatchingAsync) return;
+  /** Dispatches from the files until caught up with the log's end (joins a catch-up in progress). */
+  private catchUpDispatch(): Promise<void> {
+    this.catchingUp ??= this.doCatchUpDispatch().finally(() => {
+      this.catchingUp = undefined;
+    });
+    return this.catchingUp;
+  }
+
+  private catchingUp: Promise<void> | undefined;
+
+  private async doCatchUpDispatch(): Promise<void> {
     this.dispatchingAsync = true;
     try {
       const cl = this.commitLog;

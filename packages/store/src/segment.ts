@@ -6,6 +6,31 @@ import type { Logger } from '@rocketmq-ts/common';
 import { errorMessage } from '@rocketmq-ts/common';
 import type { StoreFile, StoreFs } from './fs.js';
 
+/**
+ * Deletions in progress, by path: a segment file deleted in the background
+ * must be gone before a new file is created at the same path (a retention
+ * or recovery delete racing a preallocation would otherwise unlink the new
+ * file and every write to it would be lost).
+ */
+export class PendingDeletes {
+  private readonly byPath = new Map<string, Promise<void>>();
+
+  track(path: string, p: Promise<void>): void {
+    const done = p.finally(() => {
+      if (this.byPath.get(path) === done) this.byPath.delete(path);
+    });
+    this.byPath.set(path, done);
+  }
+
+  wait(path: string): Promise<void> {
+    return this.byPath.get(path) ?? Promise.resolve();
+  }
+
+  all(): Promise<void> {
+    return Promise.all([...this.byPath.values()]).then(() => undefined);
+  }
+}
+
 export class Segment {
   private file: StoreFile | undefined;
   private opening: Promise<StoreFile> | undefined;
@@ -26,6 +51,7 @@ export class Segment {
     private readonly log: Logger,
     /** The file is known to exist at full size. */
     private exists: boolean,
+    private readonly deletes: PendingDeletes,
   ) {}
 
   get end(): number {
@@ -59,6 +85,7 @@ export class Segment {
 
   private async doOpen(): Promise<StoreFile> {
     if (this.exists) return this.fs.open(this.path, 'r+');
+    await this.deletes.wait(this.path);
     const f = await this.fs.open(this.path, 'w+');
     try {
       await f.truncate(this.size);
@@ -71,20 +98,26 @@ export class Segment {
     return f;
   }
 
+  /** Resolves when the file is deleted (at once if no read holds it). */
+  removeAndWait(): Promise<void> {
+    this.remove();
+    return this.deletes.wait(this.path);
+  }
+
   acquire(): void {
     if (this.refs++ === 0) this.heldSince = Date.now();
   }
 
   release(): void {
     this.refs--;
-    if (this.refs === 0 && this.removed) void this.destroy();
+    if (this.refs === 0 && this.removed) this.deletes.track(this.path, this.destroy());
   }
 
   /** Marks the segment removed; the file goes when the last reader releases it. */
   remove(): void {
     if (this.removed) return;
     this.removed = true;
-    if (this.refs === 0) void this.destroy();
+    if (this.refs === 0) this.deletes.track(this.path, this.destroy());
   }
 
   private async destroy(): Promise<void> {

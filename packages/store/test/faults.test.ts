@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '@rocketmq-ts/common';
 import { decodeRecord } from '@rocketmq-ts/protocol';
-import { type DefaultMessageStore, GetMessageStatus, PutMessageStatus } from '../src/index.js';
-import type { PutMessageResult } from '../src/index.js';
+import { type DefaultMessageStore, GetMessageStatus, PutMessageStatus, type PutMessageResult } from '../src/index.js';
 import { FaultFs, errno, makeTmpDir, msg, openStore, sleep } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -144,6 +143,34 @@ describe('write errors', () => {
     expect(after.wroteOffset).toBe(ok[9]!.wroteOffset + ok[9]!.wroteBytes);
     expect(await readQueue(store, 'Full', 0)).toEqual([...ok.map((_, i) => `ok${i}`), 'after']);
     await store.shutdown();
+  });
+
+  it('a failed write just after a segment roll rolls back into the new segment and continues there', async () => {
+    const dir = await tmp();
+    const fs = new FaultFs();
+    const store = await openStore(dir, { diskCheckInterval: 20 }, { fs });
+    const ok: PutMessageResult[] = [];
+    while (ok.length === 0 || ok.at(-1)!.wroteOffset < 60_000) ok.push(await store.putMessage(msg('Roll', 0, Buffer.alloc(1500, 7))));
+    let full = true;
+    fs.writeFault = (p) => (full && p.endsWith('00000000000000065536') ? { error: errno('ENOSPC') } : undefined);
+    // statfs keeps reporting a half-empty disk: a (fake) 100 % would make retention delete the first segment.
+    fs.space = () => ({ total: 100, free: 50, available: 50 });
+    const rs = await Promise.all(Array.from({ length: 6 }, () => store.putMessage(msg('Roll', 0, Buffer.alloc(1500, 8)))));
+    const stored = rs.filter((r) => r.status === PutMessageStatus.PUT_OK);
+    const lost = rs.filter((r) => r.status !== PutMessageStatus.PUT_OK);
+    expect(stored.every((r) => r.wroteOffset < 65536)).toBe(true);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every((r) => r.status === PutMessageStatus.SERVICE_NOT_AVAILABLE)).toBe(true);
+    full = false;
+    for (let i = 0; i < 50 && store.isDiskFull(); i++) await sleep(20);
+    const next = await store.putMessage(msg('Roll', 0, 'next'));
+    expect(next.status).toBe(PutMessageStatus.PUT_OK);
+    expect(next.wroteOffset).toBe(65536);
+    expect(next.queueOffset).toBe(ok.length + stored.length);
+    await store.shutdown();
+    const again = await openStore(dir);
+    expect((await readQueue(again, 'Roll', 0)).length).toBe(ok.length + stored.length + 1);
+    await again.shutdown();
   });
 
   it('a write that stops halfway answers the puts it stored and fails the rest', async () => {

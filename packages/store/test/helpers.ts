@@ -135,7 +135,12 @@ export class FaultFs implements StoreFs {
   stat = (p: string): ReturnType<StoreFs['stat']> => this.base.stat(p);
   readdir = (p: string): Promise<string[]> => this.base.readdir(p);
   mkdir = (p: string): Promise<void> => this.base.mkdir(p);
-  unlink = (p: string): Promise<void> => this.base.unlink(p);
+  /** Delay of each unlink, in ms. */
+  unlinkDelayMs = 0;
+  unlink = async (p: string): Promise<void> => {
+    if (this.unlinkDelayMs > 0) await sleep(this.unlinkDelayMs);
+    return this.base.unlink(p);
+  };
   rename = (a: string, b: string): Promise<void> => this.base.rename(a, b);
   rmrf = (p: string): Promise<void> => this.base.rmrf(p);
   syncDir = (p: string): Promise<void> => this.base.syncDir(p);

@@ -1,9 +1,9 @@
 import { appendFile, mkdir, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord, encodeBlankMarker, encodeProperties, encodeRecord, measureRecord, readInt64BE, tagsToTagsCode, writeInt64BE } from '@rocketmq-ts/protocol';
+import { decodeRecord, encodeBlankMarker, encodeProperties, encodeRecord, measureRecord, readInt64BE, tagsString2hashCode, writeInt64BE } from '@rocketmq-ts/protocol';
 import { CHECKPOINT_FILE_SIZE, type DefaultMessageStore, GetMessageStatus, PutMessageStatus, type PutMessageResult } from '../src/index.js';
-import { makeTmpDir, msg, openStore } from './helpers.js';
+import { FaultFs, makeTmpDir, msg, openStore, sleep } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -51,7 +51,7 @@ async function checkQueues(store: DefaultMessageStore): Promise<number> {
         expect(rec, `${topic}/${q}/${i}`).toBeDefined();
         const m = decodeRecord(rec!, 0, { verifyCrc: true });
         expect([m.topic, m.queueId, m.queueOffset, m.storeSize]).toEqual([topic, q, i, u.size]);
-        expect(u.tagsCode).toBe(tagsToTagsCode(m.properties['TAGS']));
+        expect(u.tagsCode).toBe(tagsString2hashCode(m.properties['TAGS']));
         units++;
       }
     }
@@ -73,6 +73,20 @@ describe('checkpoint and abort files', () => {
     expect(readInt64BE(cp, 0)).toBe(r.storeTimestamp); // physicMsgTimestamp
     expect(readInt64BE(cp, 8)).toBe(r.storeTimestamp); // logicsMsgTimestamp
     expect(readInt64BE(cp, 16)).toBe(r.storeTimestamp); // indexMsgTimestamp
+  });
+});
+
+describe('clean shutdown', () => {
+  it('is clean even while a periodic fdatasync is in flight when it starts', async () => {
+    const dir = await tmp();
+    const fs = new FaultFs();
+    const store = await openStore(dir, { flushIntervalCommitLog: 5, flushCommitLogLeastPages: 1 }, { fs });
+    fs.datasyncDelayMs = 100;
+    await store.putMessage(msg('Clean', 0, Buffer.alloc(5000)));
+    await sleep(20); // a periodic fdatasync covering that put is running now
+    await store.putMessage(msg('Clean', 0, Buffer.alloc(5000)));
+    await store.shutdown();
+    expect(await exists(join(dir, 'abort'))).toBe(false);
   });
 });
 
@@ -210,6 +224,29 @@ describe('dispatch after a restart (regressions found by the crash tests)', () =
   });
 });
 
+describe('segment files deleted and created at the same path', () => {
+  it('a segment deleted by recovery is gone before a new one is created at its path (no lost writes)', async () => {
+    const dir = await tmp();
+    let store = await openStore(dir);
+    await store.putMessage(msg('Path', 0, 'first'));
+    await store.abandon();
+    // A killed process leaves its preallocated next segment behind (abandon() removes it; put it back).
+    await writeFile(join(dir, 'commitlog', '00000000000000065536'), Buffer.alloc(65536));
+    // A slow unlink: recovery deletes the leftover 65536 file while the restarted store preallocates it again.
+    const fs = new FaultFs();
+    fs.unlinkDelayMs = 300;
+    store = await openStore(dir, {}, { fs });
+    const rs: PutMessageResult[] = [];
+    while (rs.length === 0 || rs.at(-1)!.wroteOffset < 65536) rs.push(await store.putMessage(msg('Path', 0, Buffer.alloc(2000, 1))));
+    await sleep(350);
+    await store.shutdown();
+    store = await openStore(dir);
+    expect(store.getMaxPhyOffset()).toBe(rs.at(-1)!.wroteOffset + rs.at(-1)!.wroteBytes);
+    expect(store.getMaxOffsetInQueue('Path', 0)).toBe(rs.length + 1);
+    await store.shutdown();
+  });
+});
+
 describe('compatibility with a store laid out by Apache RocketMQ', () => {
   it('opens a directory built by hand from the 4.9 rules (records, blank marker, ConsumeQueue, checkpoint) and serves it', async () => {
     const dir = await tmp();
@@ -251,7 +288,7 @@ describe('compatibility with a store laid out by Apache RocketMQ', () => {
       encodeRecord(file, pos, { ...input, physicalOffset: base + pos });
       writeInt64BE(units, n * 20, base + pos);
       units.writeInt32BE(size, n * 20 + 8);
-      writeInt64BE(units, n * 20 + 12, tagsToTagsCode('TagA'));
+      writeInt64BE(units, n * 20 + 12, tagsString2hashCode('TagA'));
       n++;
       pos += size;
     }

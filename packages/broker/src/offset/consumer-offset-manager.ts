@@ -91,6 +91,66 @@ export class ConsumerOffsetManager {
     return out;
   }
 
+  /** Drops every group's offsets of a topic (5.x cleanOffsetByTopic; DELETE_TOPIC_IN_BROKER). */
+  cleanOffsetByTopic(topic: string): number {
+    let n = 0;
+    for (const key of [...this.table.keys()]) {
+      const [t, group] = key.split(TOPIC_GROUP_SEPARATOR);
+      if (t === topic && group !== undefined) {
+        this.table.delete(key);
+        n++;
+        this.log.warn({ key }, 'clean topic offset');
+      }
+    }
+    if (n > 0) this.dirty = true;
+    return n;
+  }
+
+  /** Drops a group's offsets on every topic (removeOffset; DELETE_SUBSCRIPTIONGROUP with removeOffset). */
+  removeOffset(group: string): number {
+    let n = 0;
+    for (const key of [...this.table.keys()]) {
+      const parts = key.split(TOPIC_GROUP_SEPARATOR);
+      if (parts.length === 2 && parts[1] === group) {
+        this.table.delete(key);
+        n++;
+        this.log.warn({ key }, 'clean group offset');
+      }
+    }
+    if (n > 0) this.dirty = true;
+    return n;
+  }
+
+  /** Copies srcGroup's offsets of a topic to destGroup, replacing destGroup's (cloneOffset). */
+  cloneOffset(srcGroup: string, destGroup: string, topic: string): boolean {
+    const src = this.table.get(topic + TOPIC_GROUP_SEPARATOR + srcGroup);
+    if (src === undefined) return false;
+    this.table.set(topic + TOPIC_GROUP_SEPARATOR + destGroup, new Map(src));
+    this.dirty = true;
+    return true;
+  }
+
+  /**
+   * Per queue, the smallest offset any group (but those in `filterGroups`,
+   * comma-separated) committed on a topic, counting only offsets not below
+   * the queue's min offset (queryMinOffsetInAllGroup). Unlike Java's, this
+   * does not drop the filtered groups' offsets from the table.
+   */
+  queryMinOffsetInAllGroup(topic: string, filterGroups: string | undefined, minOffsetInQueue: (queueId: number) => number): Map<number, number> {
+    const skip = new Set((filterGroups ?? '').split(',').filter((g) => g.trim().length > 0));
+    const out = new Map<number, number>();
+    for (const [key, m] of this.table) {
+      const [t, group] = key.split(TOPIC_GROUP_SEPARATOR);
+      if (t !== topic || group === undefined || skip.has(group)) continue;
+      for (const [queueId, offset] of m) {
+        if (offset < minOffsetInQueue(queueId)) continue;
+        const cur = out.get(queueId);
+        out.set(queueId, cur === undefined ? offset : Math.min(cur, offset));
+      }
+    }
+    return out;
+  }
+
   /** The JSON GET_ALL_CONSUMER_OFFSET answers and consumerOffset.json holds. */
   encode(): string {
     return stringifyConsumerOffsetTable({ offsetTable: this.table });

@@ -28,6 +28,7 @@ import {
 import type { Channel } from '@rocketmq-ts/remoting';
 import { GetMessageStatus, type GetMessageResult } from '@rocketmq-ts/store';
 import type { BrokerContext } from '../context.js';
+import { COMMERCIAL_OWNER } from '../stats/broker-stats-manager.js';
 import { type CompiledSubscription, ExpressionMessageFilter, compileRequestSubscription } from '../filter/message-filter.js';
 import type { PullRequest } from '../longpolling/pull-request-hold-service.js';
 import { headerErrorResponse } from '../request-pool.js';
@@ -109,6 +110,7 @@ export class PullMessageProcessor {
   }
 
   private async process(request: RemotingCommand, channel: Channel, brokerAllowSuspend: boolean): Promise<RemotingCommand | undefined> {
+    const beginMs = Date.now();
     const ctx = this.ctx;
     const config = ctx.config;
     const h = decodePullMessageRequestHeader(request.extFields);
@@ -179,6 +181,7 @@ export class PullMessageProcessor {
     }
     // (A slave without slaveReadEnable sets PULL_RETRY_IMMEDIATELY in Java, but the status mapping below overrides it.)
     let code = pullStatusCode(result.status, h.queueOffset);
+    ctx.stats.onPull(code, h.consumerGroup, h.topic, h.queueId, result.messages, result.bufferTotalSize, beginMs, brokerAllowSuspend, request.extFields[COMMERCIAL_OWNER]);
     let response: RemotingCommand | undefined;
     const isSlave = config.brokerRole === 'SLAVE';
 

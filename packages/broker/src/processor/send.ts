@@ -34,6 +34,7 @@ import {
 import type { Channel } from '@rocketmq-ts/remoting';
 import { PutMessageStatus, type PutMessageRequest, type PutMessageResult } from '@rocketmq-ts/store';
 import type { BrokerContext } from '../context.js';
+import { COMMERCIAL_OWNER } from '../stats/broker-stats-manager.js';
 import { topicConfigToString } from '../topic/topic-config-manager.js';
 import { decodeSendHeader } from './send-header.js';
 import { SendProperties, appendProperties, clusterPropertyEntry, rewriteSendProperties } from './send-properties.js';
@@ -255,7 +256,7 @@ export class SendMessageProcessor {
     };
     const put = p.transactionPrepared ? ctx.transactions!.prepareMessage(msg) : ctx.store.putMessage(msg);
     return put.then(
-      (r) => this.answer(request, r, queueIdInt, false),
+      (r) => this.answer(request, r, queueIdInt, false, topic, queueId, h.producerGroup),
       (err: unknown) => this.fail(request, ResponseCode.SYSTEM_ERROR, `store putMessage failed: ${errorMessage(err)}`),
     );
   }
@@ -283,13 +284,17 @@ export class SendMessageProcessor {
         waitStoreMsgOK: p.waitStoreMsgOK,
       })
       .then(
-        (r) => this.answer(request, r, queueIdInt, true),
+        (r) => this.answer(request, r, queueIdInt, true, h.topic, queueIdInt, h.producerGroup),
         (err: unknown) => this.fail(request, ResponseCode.SYSTEM_ERROR, `store putMessages failed: ${errorMessage(err)}`),
       );
   }
 
-  private answer(request: RemotingCommand, r: PutMessageResult, queueIdInt: number, batch: boolean): RemotingCommand {
+  /** `topic`/`queueId`: where the message went (%DLQ%, SCHEDULE_TOPIC_XXXX...), for the stats. */
+  private answer(request: RemotingCommand, r: PutMessageResult, queueIdInt: number, batch: boolean, topic: string, queueId: number, group: string): RemotingCommand {
     const a = putStatusAnswer(r, this.ctx.config.maxMessageSize, this.diskUtil);
+    const owner = request.extFields[COMMERCIAL_OWNER];
+    if (a.stored) this.ctx.stats.onPutOk(topic, queueId, r.msgNum, r.wroteBytes, group, owner);
+    else this.ctx.stats.onPutFailed(topic, group, request.body?.length ?? 0, owner);
     if (!a.stored) {
       if (r.reason !== undefined) this.ctx.log.debug({ status: r.status, reason: r.reason }, 'put failed');
       return this.fail(request, a.code, a.remark ?? '');
@@ -383,7 +388,15 @@ export class SendMessageProcessor {
       reconsumeTimes: msg.reconsumeTimes + 1,
       waitStoreMsgOK: false,
     });
-    if (r.status === PutMessageStatus.PUT_OK) return plain(ResponseCode.SUCCESS);
+    if (r.status === PutMessageStatus.PUT_OK) {
+      // As Java: the retry put counts as a send-back of the original topic; only a delayed one also counts as a put (of the schedule topic).
+      if (topic === SystemTopic.RMQ_SYS_SCHEDULE_TOPIC) {
+        ctx.stats.incTopicPut(topic, 1, r.wroteBytes);
+        ctx.stats.incQueuePut(topic, targetQueue, 1, r.wroteBytes);
+      }
+      ctx.stats.onSendBack(h.group, props['RETRY_TOPIC'] ?? msg.topic, request.extFields[COMMERCIAL_OWNER]);
+      return plain(ResponseCode.SUCCESS);
+    }
     return plain(ResponseCode.SYSTEM_ERROR, r.status);
   };
 }
