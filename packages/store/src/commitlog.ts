@@ -797,6 +797,12 @@ export class CommitLog {
    * end anywhere, even inside a record. Resolves true once written.
    */
   appendRaw(startOffset: number, data: Buffer): Promise<boolean> {
+    // An empty log takes the master's offset if it starts a segment: a new
+    // slave copies from the start of the master's last segment (Java's
+    // getLastMappedFile(startOffset) creates the file there).
+    if (this.segments.length === 0 && this.maxOffset === 0 && startOffset > 0 && startOffset % this.segmentSize === 0) {
+      this.resetOffsets(startOffset);
+    }
     if (startOffset !== this.maxOffset) {
       this.log.warn({ startOffset, maxOffset: this.maxOffset }, 'appendToCommitLog at an offset that is not the end of the log');
       return Promise.resolve(false);
