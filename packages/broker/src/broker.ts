@@ -45,6 +45,7 @@ import { ConsumerManager } from './client/consumer-manager.js';
 import { ProducerManager } from './client/producer-manager.js';
 import { type BrokerConfig, resolveBrokerConfig, splitNamesrvAddr } from './config.js';
 import type { BrokerContext, DelayDelivery, TransactionService } from './context.js';
+import { BrokerFeatures } from './features.js';
 import { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
 import { BrokerReplication } from './ha/broker-replication.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
@@ -58,7 +59,6 @@ import { PullMessageProcessor } from './processor/pull.js';
 import { QueryMessageProcessor } from './processor/query.js';
 import { SendMessageProcessor } from './processor/send.js';
 import { RequestPool, inlineExecutor, logFailure } from './request-pool.js';
-import { MasterSyncProcessor } from './slave/master-sync-processor.js';
 import { BrokerStats } from './stats/broker-stats.js';
 import { BrokerStatsManager, type StatsSamplingIntervals, defaultStatsSamplingIntervals } from './stats/broker-stats-manager.js';
 import { type BrokerMetrics, collectBrokerMetrics } from './stats/metrics.js';
@@ -84,9 +84,17 @@ export interface BrokerInit {
    * @defaultValue {}
    */
   readonly store?: Readonly<Partial<MessageStoreOptions>>;
-  /** Delayed delivery, once a task provides it. @defaultValue none: delayed messages are delivered at once */
+  /**
+   * Replaces the built-in delayed delivery (a test seam): sends are routed
+   * with its maxDelayLevel and nothing delivers SCHEDULE_TOPIC_XXXX.
+   * @defaultValue the built-in ScheduleMessageService
+   */
   readonly delayDelivery?: DelayDelivery;
-  /** Transactional messages, once a task provides them. @defaultValue none: prepared messages are refused */
+  /**
+   * Replaces where prepared messages are stored (a test seam); END_TRANSACTION
+   * and the checks still work on the half topic.
+   * @defaultValue the built-in TransactionalMessageService
+   */
   readonly transactions?: TransactionService;
   /**
    * The properties file the broker was started with (mqbroker -c):
@@ -138,6 +146,8 @@ export class Broker implements BrokerContext {
   readonly broker2Client: Broker2Client;
   readonly delayDelivery: DelayDelivery | undefined;
   readonly transactions: TransactionService | undefined;
+  /** Delayed, timed and transactional messages, request-reply, queue locks. */
+  readonly features: BrokerFeatures;
   /** TOPIC_PUT_NUMS, GROUP_GET_NUMS... with minute/hour/day windows (BrokerStatsManager). */
   readonly stats: BrokerStatsManager;
   /** The store's put/get totals at the last midnights (BrokerStats). */
@@ -151,7 +161,7 @@ export class Broker implements BrokerContext {
   private readonly init: BrokerInit;
   private readonly files: BrokerConfigFiles;
   private readonly outer: BrokerOuterAPI;
-  private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin', RequestPool>;
+  private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin' | 'endTransaction' | 'reply', RequestPool>;
   private readonly pullProcessor: PullMessageProcessor;
   private readonly replication: BrokerReplication;
   private server: RemotingServer | undefined;
@@ -182,8 +192,6 @@ export class Broker implements BrokerContext {
     this.storePaths = { root, commitLog };
     this.baseLog = init.logger ?? silentLogger;
     this.log = this.baseLog.child({ component: 'broker', broker: config.brokerName });
-    this.delayDelivery = init.delayDelivery;
-    this.transactions = init.transactions;
     this.files = new BrokerConfigFiles(root, undefined, this.log);
     this.topics = new TopicConfigManager({ config, files: this.files, logger: this.log, onTopicCreated: (tc) => this.onTopicCreated(tc) });
     this.groups = new SubscriptionGroupManager({ config, files: this.files, logger: this.log });
@@ -225,7 +233,16 @@ export class Broker implements BrokerContext {
       heartbeat: pool('heartbeat', OTHER_CONCURRENCY, config.heartbeatThreadPoolQueueCapacity, config.waitTimeMillsInHeartbeatQueue),
       consumerManage: pool('consumerManage', OTHER_CONCURRENCY, config.consumerManagerThreadPoolQueueCapacity, 0),
       admin: pool('admin', OTHER_CONCURRENCY, ADMIN_QUEUE_CAPACITY, 0),
+      endTransaction: pool('endTransaction', OTHER_CONCURRENCY, config.endTransactionPoolQueueCapacity, config.waitTimeMillsInTransactionQueue),
+      reply: pool('reply', OTHER_CONCURRENCY, config.replyThreadPoolQueueCapacity, 0),
     };
+    this.features = new BrokerFeatures(this, {
+      files: this.files,
+      readUnits: (topic, queueId, offset, max) => this.storeImpl?.getConsumeQueue(topic, queueId)?.readUnits(offset, max) ?? Promise.resolve(undefined),
+      logger: this.log,
+    });
+    this.delayDelivery = init.delayDelivery ?? this.features.schedule;
+    this.transactions = init.transactions ?? this.features.transactions;
     this.pullProcessor = new PullMessageProcessor(this);
     this.replication = new BrokerReplication({
       config,
@@ -285,6 +302,11 @@ export class Broker implements BrokerContext {
     return this.replication.haRuntimeInfo();
   }
 
+  /** The store's HA service while running (tools and benchmarks). */
+  get haService(): BrokerReplication['service'] {
+    return this.replication.service;
+  }
+
   /** A slave's config sync (SlaveSynchronize); undefined on a master. */
   get slaveSynchronize(): BrokerReplication['slaveSync'] {
     return this.replication.slaveSync;
@@ -313,6 +335,8 @@ export class Broker implements BrokerContext {
       queryThreadPoolQueueSize: String(p.query.queued),
       queryThreadPoolQueueCapacity: String(this.config.queryThreadPoolQueueCapacity),
       queryThreadPoolQueueHeadWaitTimeMills: String(p.query.headWaitMs()),
+      EndTransactionQueueSize: String(p.endTransaction.queued),
+      EndTransactionThreadPoolQueueCapacity: String(this.config.endTransactionPoolQueueCapacity),
       startAcceptSendRequestTimeStamp: '0',
       heldPullRequests: String(this.pullHold.size),
       consumerGroupsOnline: String(this.consumers.table.size),
@@ -324,6 +348,7 @@ export class Broker implements BrokerContext {
       Object.assign(out, s);
       out['commitLogMinOffset'] = String(this.storeImpl.getMinPhyOffset());
       out['commitLogMaxOffset'] = String(this.storeImpl.getMaxPhyOffset());
+      this.features.buildRunningStats(out);
     }
     Object.assign(out, this.replication.runtimeInfo());
     return out;
@@ -368,13 +393,13 @@ export class Broker implements BrokerContext {
       await store.start();
       this.storeImpl = store;
       await this.replication.start(store, this.boundPort);
+      await this.features.start();
 
       this.registerProcessors(server, false);
       if (this.vipServer !== undefined) this.registerProcessors(this.vipServer, true);
       this.startTimers();
       this.bootTimestamp = Date.now();
       this.state = 'running';
-      if (this.delayDelivery === undefined) this.log.info('delayed delivery is not available yet: messages with a delay level are delivered at once');
       await this.registerBrokerAll(true, false, true);
       this.log.info({ addr: this.brokerAddr, vipPort: this.vipPortBound, namesrv: this.outer.nameServerAddressList }, 'broker started');
     } catch (err) {
@@ -414,6 +439,7 @@ export class Broker implements BrokerContext {
     this.pullHold.shutdown();
     await Promise.all([this.server?.close(), this.vipServer?.close()]);
     await this.replication.close();
+    if (this.storeImpl !== undefined) await this.features.shutdown();
     await this.storeImpl?.shutdown();
     await this.offsets.persist(true);
     await Promise.all([this.offsets.idle(), this.topics.idle(), this.groups.idle()]);
@@ -480,11 +506,9 @@ export class Broker implements BrokerContext {
 
   private registerProcessors(server: RemotingServer, vip: boolean): void {
     const p = this.pools;
-    const here = new Set<number>();
     const add = (code: number, pool: RequestPool, handler: RequestHandler, rejectRequest?: () => boolean): void => {
       server.registerProcessor(code, pool.wrap(handler), rejectRequest === undefined ? { executor: inlineExecutor } : { executor: inlineExecutor, rejectRequest });
       this.codes.add(code);
-      here.add(code);
     };
     const send = new SendMessageProcessor(this);
     const storeBusy = (): boolean => this.storeImpl?.isOSPageCacheBusy() ?? false;
@@ -509,18 +533,11 @@ export class Broker implements BrokerContext {
     add(RequestCode.UPDATE_CONSUMER_OFFSET, p.consumerManage, consumer.updateConsumerOffset);
     add(RequestCode.QUERY_CONSUMER_OFFSET, p.consumerManage, consumer.queryConsumerOffset);
     for (const [code, handler] of new AdminProcessor(this).handlers()) add(code, p.admin, handler);
-    // What a slave's config sync asks for, unless the admin processor serves it.
-    const masterSync = new MasterSyncProcessor(this, this.files);
-    for (const [code, handler] of [
-      [RequestCode.GET_ALL_TOPIC_CONFIG, masterSync.getAllTopicConfig],
-      [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, masterSync.getAllSubscriptionGroup],
-      [RequestCode.GET_ALL_DELAY_OFFSET, masterSync.getAllDelayOffset],
-    ] as const) {
-      if (!here.has(code)) add(code, p.admin, handler);
-    }
+    this.features.registerProcessors(add, p, send, storeBusy);
   }
 
   private onMessageArrival(e: MessageArrivalEvent): void {
+    this.features.onArrival(e);
     if (this.pullHold.size === 0) return;
     this.pullHold.notifyMessageArriving(e.topic, e.queueId, e.queueOffset + 1, e.tagsCode, () => e.properties);
   }
@@ -562,6 +579,7 @@ export class Broker implements BrokerContext {
     this.pools.send.cleanExpired(now);
     this.pools.pull.cleanExpired(now);
     this.pools.heartbeat.cleanExpired(now);
+    this.pools.endTransaction.cleanExpired(now);
   }
 
   /** ClientHousekeepingService: connections silent past channelExpiredTimeout are closed (and so leave the tables). */

@@ -68,6 +68,17 @@ export const brokerConfigSchema = {
   transactionTimeOut: { type: 'int', default: 6000, min: 0 },
   transactionCheckMax: { type: 'int', default: 15, min: 1 },
   transactionCheckInterval: { type: 'int', default: 60000, min: 100 },
+  // --- timed messages (5.x keys; 4.9 has no timer)
+  timerWheelEnable: { type: 'boolean', default: true, doc: 'accept TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS messages' },
+  timerMaxDelaySec: { type: 'int', default: 259200, min: 1, doc: 'a timed message due later than this is refused (MESSAGE_ILLEGAL); 3 days, as 5.x' },
+  timerFlushIntervalMs: { type: 'int', default: 1000, min: 10, doc: 'ms between writes of config/timerCheck.json (what a crash may redeliver)' },
+  // --- ordered consumption
+  rebalanceLockMaxLiveTime: {
+    type: 'int',
+    default: 60000,
+    min: 1,
+    doc: 'ms a LOCK_BATCH_MQ queue lock lives without renewal (Java: the system property rocketmq.broker.rebalance.lockMaxLiveTime)',
+  },
   // --- misc
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'sent as MSG_REGION in send responses' },
   traceOn: { type: 'boolean', default: true, doc: 'sent as TRACE_ON in send responses' },
@@ -140,6 +151,7 @@ export type BrokerConfig = ConfigOf<typeof brokerConfigSchema>;
 export const brokerConfigAliases: Readonly<Record<string, string>> = {
   mapedFileSizeCommitLog: 'mappedFileSizeCommitLog',
   mapedFileSizeConsumeQueue: 'mappedFileSizeConsumeQueue',
+  'rocketmq.broker.rebalance.lockMaxLiveTime': 'rebalanceLockMaxLiveTime',
 };
 
 /** Java keys we accept without acting on them (thread pools have no meaning on one event loop). */

@@ -123,7 +123,8 @@ async function send(p: OnsProducer, topic: string, tags: string, body: string): 
 
 async function cluster(): Promise<{ nsAddr: string; b: StartedBroker }> {
   const ns = await nameServer();
-  const b = await startBroker({ namesrvAddr: ns.address, config: { brokerName: 'broker-ons', defaultTopicQueueNums: 4 } });
+  // A short delay table: a failed consumption comes back after level 3 (here 1 s, not 10 s).
+  const b = await startBroker({ namesrvAddr: ns.address, config: { brokerName: 'broker-ons', defaultTopicQueueNums: 4, messageDelayLevel: '1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s' } });
   onCleanup(() => b.close());
   return { nsAddr: ns.address, b };
 }

@@ -48,9 +48,12 @@ describe('master and slave brokers', () => {
     await mb.createTopic('HaTopic', 4);
     mb.groups.updateSubscriptionGroupConfig({ ...mb.groups.findSubscriptionGroupConfig('HaGroup')!, retryMaxTimes: 7 });
     mb.offsets.commitOffset('test', 'HaGroup', 'HaTopic', 2, 42);
-    await new BrokerConfigFiles(master.dir).saveDelayOffsets({ offsetTable: new Map([[1, 5], [3, 9]]) });
-
+    // A delivered level-1 (1 s) message moves the master's delay offset for level 1, which the slave copies.
+    await mb.createTopic('HaDelay', 1);
     const c = client();
+    const delayed = await c.invoke(master.address, sendRequest({ topic: 'HaDelay', queueId: 0, body: 'later', properties: { DELAY: '1' } }), 3000);
+    expect(delayed.code, delayed.remark).toBe(ResponseCode.SUCCESS);
+    await waitFor(() => mb.store.getMaxOffsetInQueue('HaDelay', 0) === 1, 10_000, 'the delayed message to be delivered');
     for (let i = 0; i < 200; i++) {
       const r = await c.invoke(master.address, sendRequest({ topic: 'HaTopic', queueId: i % 4, body: `m${i}-${'x'.repeat(200)}`, properties: { KEYS: `k${i}` } }), 3000);
       expect(r.code, r.remark).toBe(ResponseCode.SUCCESS);
@@ -68,7 +71,7 @@ describe('master and slave brokers', () => {
     await waitFor(() => slave.broker.topics.selectTopicConfig('HaTopic') !== undefined, 10_000, 'topic sync');
     await waitFor(() => slave.broker.offsets.queryOffset('HaGroup', 'HaTopic', 2) === 42, 10_000, 'offset sync');
     await waitFor(() => slave.broker.groups.findSubscriptionGroupConfig('HaGroup')?.retryMaxTimes === 7, 10_000, 'group sync');
-    await waitFor(async () => (await new BrokerConfigFiles(slave.dir).loadDelayOffsets())?.offsetTable.get(3) === 9, 10_000, 'delay offset sync');
+    await waitFor(async () => (await new BrokerConfigFiles(slave.dir).loadDelayOffsets())?.offsetTable.get(1) === 1, 10_000, 'delay offset sync');
     expect(slave.broker.topics.dataVersion).toEqual(mb.topics.dataVersion);
     expect(slave.broker.slaveSynchronize?.getMasterAddr()).toBe(master.address);
 

@@ -17,6 +17,11 @@ import {
   decodeProducerConnection,
   encodeBatch,
   encodeConsumerSendMsgBackRequestHeader,
+  encodeEndTransactionRequestHeader,
+  encodeLockBatchRequestBody,
+  decodeLockBatchResponseBody,
+  decodeOffsetMsgId,
+  MessageSysFlag,
   encodeGetConsumerConnectionListRequestHeader,
   encodeGetConsumerListByGroupRequestHeader,
   encodeGetConsumerRunningInfoRequestHeader,
@@ -81,6 +86,12 @@ describe('request codes', () => {
     consumerSide.registerProcessor(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) =>
       createResponse(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from(`{"properties":{"clientId":"${req.extFields['clientId']}"}}`)),
     );
+    // ...and takes the replies pushed to it (request-reply).
+    const pushed: RemotingCommand[] = [];
+    consumerSide.registerProcessor(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, (req) => {
+      pushed.push(req);
+      return createResponse(req, ResponseCode.SUCCESS);
+    });
     const c = client();
     const call = (code: number, fields: Record<string, string> = {}, body?: Buffer, via: RemotingClient = c): Promise<RemotingCommand> =>
       via.invoke(addr, createRequest(code, fields, body), 5000);
@@ -115,6 +126,24 @@ describe('request codes', () => {
     const topicQueue = encodeGetMaxOffsetRequestHeader({ topic: 'Codes', queueId: 0 });
     const offsetQuery = encodeQueryConsumerOffsetRequestHeader({ consumerGroup: 'CG_CODES', topic: 'Codes', queueId: 0 });
     const offsetUpdate = encodeUpdateConsumerOffsetRequestHeader({ consumerGroup: 'CG_CODES', topic: 'Codes', queueId: 0, commitOffset: 1 });
+    // A half message to end.
+    const half = await c.invoke(
+      addr,
+      sendRequest({ topic: 'Codes', producerGroup: 'PG_CODES', sysFlag: MessageSysFlag.TRANSACTION_PREPARED_TYPE, properties: { TRAN_MSG: 'true', PGROUP: 'PG_CODES' }, body: 'tx' }),
+      5000,
+    );
+    expect(half.code, half.remark).toBe(ResponseCode.SUCCESS);
+    const endTx = encodeEndTransactionRequestHeader({
+      producerGroup: 'PG_CODES',
+      tranStateTableOffset: Number(half.extFields['queueOffset']),
+      commitLogOffset: decodeOffsetMsgId(half.extFields['msgId']!).offset,
+      commitOrRollback: MessageSysFlag.TRANSACTION_COMMIT_TYPE,
+      fromTransactionCheck: false,
+      msgId: 'UNIQ-TX',
+    });
+    const replySend = (code: number, props: Record<string, string>): RemotingCommand =>
+      sendRequest({ topic: 'DefaultCluster_REPLY_TOPIC', code, producerGroup: 'PG_REPLIER', properties: { MSG_TYPE: 'reply', CORRELATION_ID: 'corr-1', ...props }, body: 'answer' });
+    const lockBody = encodeLockBatchRequestBody({ consumerGroup: 'CG_ORDER', clientId: 'client-a', mqSet: [{ topic: 'Codes', brokerName: b.broker.config.brokerName, queueId: 0 }] });
 
     const cases: Record<number, Case> = {
       [RequestCode.SEND_MESSAGE]: {
@@ -321,36 +350,6 @@ describe('request codes', () => {
         // No header to get wrong: stray fields are ignored, as Java ignores them.
         bad: async () => expectAnswer(await call(RequestCode.GET_ALL_CONSUMER_OFFSET, { junk: '1' }, Buffer.from('junk')), ResponseCode.SUCCESS),
       },
-      // The master's side of a slave's config sync (SlaveSynchronize).
-      [RequestCode.GET_ALL_TOPIC_CONFIG]: {
-        name: 'GET_ALL_TOPIC_CONFIG',
-        good: async () => {
-          const r = await call(RequestCode.GET_ALL_TOPIC_CONFIG);
-          expectAnswer(r, ResponseCode.SUCCESS);
-          expect(r.body!.toString()).toMatch(/^\{"dataVersion":\{"counter":\d+,"timestamp":\d+\},"topicConfigTable":\{/);
-          expect(r.body!.toString()).toContain('"Codes":{');
-        },
-        bad: async () => expectAnswer(await call(RequestCode.GET_ALL_TOPIC_CONFIG, { junk: '1' }), ResponseCode.SUCCESS),
-      },
-      [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG]: {
-        name: 'GET_ALL_SUBSCRIPTIONGROUP_CONFIG',
-        good: async () => {
-          const r = await call(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
-          expectAnswer(r, ResponseCode.SUCCESS);
-          expect(r.body!.toString()).toMatch(/^\{"dataVersion":\{"counter":\d+,"timestamp":\d+\},"subscriptionGroupTable":\{/);
-          expect(r.body!.toString()).toContain('"CG_CODES":{');
-        },
-        bad: async () => expectAnswer(await call(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, { junk: '1' }), ResponseCode.SUCCESS),
-      },
-      [RequestCode.GET_ALL_DELAY_OFFSET]: {
-        name: 'GET_ALL_DELAY_OFFSET',
-        good: async () => {
-          const r = await call(RequestCode.GET_ALL_DELAY_OFFSET);
-          expectAnswer(r, ResponseCode.SUCCESS);
-          expect(r.body!.toString()).toBe('{"offsetTable":{}}');
-        },
-        bad: async () => expectAnswer(await call(RequestCode.GET_ALL_DELAY_OFFSET, { junk: '1' }), ResponseCode.SUCCESS),
-      },
       [RequestCode.GET_BROKER_RUNTIME_INFO]: {
         name: 'GET_BROKER_RUNTIME_INFO',
         good: async () => {
@@ -408,6 +407,85 @@ describe('request codes', () => {
       },
     };
 
+    Object.assign(cases, {
+      [RequestCode.END_TRANSACTION]: {
+        name: 'END_TRANSACTION',
+        good: async () => {
+          expectAnswer(await call(RequestCode.END_TRANSACTION, endTx), ResponseCode.SUCCESS);
+          // Committed: in its topic now (after 'one', the send-backs do not go there).
+          const r = await c.invoke(addr, pullRequest({ group: 'CG_TX_VIEW', topic: 'Codes', queueId: 0, offset: 0 }), 5000);
+          expect(decodeMessages(r.body!).map((m) => m.body!.toString())).toContain('tx');
+          // A half message that is not there, or of another producer group, is refused.
+          expectAnswer(await call(RequestCode.END_TRANSACTION, { ...endTx, commitLogOffset: '987654321' }), ResponseCode.SYSTEM_ERROR, 'Find prepared transaction message failed');
+          expectAnswer(await call(RequestCode.END_TRANSACTION, { ...endTx, producerGroup: 'PG_OTHER' }), ResponseCode.SYSTEM_ERROR, 'The producer group wrong');
+        },
+        bad: async () => {
+          expectAnswer(await call(RequestCode.END_TRANSACTION, without(endTx, 'producerGroup')), ResponseCode.SYSTEM_ERROR, missing('producerGroup'));
+          const r = await call(RequestCode.END_TRANSACTION, { ...endTx, commitOrRollback: '5' });
+          expect(r.code).toBe(ResponseCode.SYSTEM_ERROR);
+        },
+      },
+      [RequestCode.SEND_REPLY_MESSAGE_V2]: {
+        name: 'SEND_REPLY_MESSAGE_V2',
+        good: async () => {
+          const r = await c.invoke(addr, replySend(RequestCode.SEND_REPLY_MESSAGE_V2, { REPLY_TO_CLIENT: HB_CLIENT }), 5000);
+          expectAnswer(r, ResponseCode.SUCCESS);
+          expect(r.extFields['msgId']).toMatch(/^[0-9A-F]{32}$/);
+          expect(pushed.at(-1)!.body!.toString()).toBe('answer');
+          expect(pushed.at(-1)!.extFields['properties']).toContain('PUSH_REPLY_TIME');
+        },
+        bad: async () => {
+          expectAnswer(await c.invoke(addr, replySend(RequestCode.SEND_REPLY_MESSAGE_V2, {}), 5000), ResponseCode.SYSTEM_ERROR, 'reply message properties[REPLY_TO_CLIENT] is null');
+          expectAnswer(
+            await c.invoke(addr, replySend(RequestCode.SEND_REPLY_MESSAGE_V2, { REPLY_TO_CLIENT: 'gone@nowhere' }), 5000),
+            ResponseCode.SYSTEM_ERROR,
+            'push reply message fail, channel of <gone@nowhere> not found.',
+          );
+          const req = replySend(RequestCode.SEND_REPLY_MESSAGE_V2, { REPLY_TO_CLIENT: HB_CLIENT });
+          expectAnswer(await call(RequestCode.SEND_REPLY_MESSAGE_V2, without(req.extFields, 'b'), req.body), ResponseCode.SYSTEM_ERROR, missing('b'));
+        },
+      },
+      [RequestCode.SEND_REPLY_MESSAGE]: {
+        name: 'SEND_REPLY_MESSAGE',
+        good: async () => {
+          const v1 = { ...v1Send, topic: 'DefaultCluster_REPLY_TOPIC', properties: `REPLY_TO_CLIENT\u0001${HB_CLIENT}\u0002MSG_TYPE\u0001reply` };
+          expectAnswer(await call(RequestCode.SEND_REPLY_MESSAGE, v1, Buffer.from('v1 answer')), ResponseCode.SUCCESS);
+          expect(pushed.at(-1)!.body!.toString()).toBe('v1 answer');
+        },
+        bad: async () => expectAnswer(await call(RequestCode.SEND_REPLY_MESSAGE, without(v1Send, 'topic'), Buffer.from('x')), ResponseCode.SYSTEM_ERROR, missing('topic')),
+      },
+      [RequestCode.RESUME_CHECK_HALF_MESSAGE]: {
+        name: 'RESUME_CHECK_HALF_MESSAGE',
+        good: async () => {
+          const before = b.broker.store.getMaxOffsetInQueue('RMQ_SYS_TRANS_HALF_TOPIC', 0);
+          expectAnswer(await call(RequestCode.RESUME_CHECK_HALF_MESSAGE, { msgId: half.extFields['msgId']! }), ResponseCode.SUCCESS);
+          expect(b.broker.store.getMaxOffsetInQueue('RMQ_SYS_TRANS_HALF_TOPIC', 0)).toBe(before + 1);
+        },
+        bad: async () => {
+          const remark = 'Exception was thrown when putting message back to RMQ_SYS_TRANS_HALF_TOPIC.';
+          expectAnswer(await call(RequestCode.RESUME_CHECK_HALF_MESSAGE, { msgId: 'not-an-id' }), ResponseCode.SYSTEM_ERROR, remark);
+          expectAnswer(await call(RequestCode.RESUME_CHECK_HALF_MESSAGE, {}), ResponseCode.SYSTEM_ERROR, remark);
+        },
+      },
+      [RequestCode.LOCK_BATCH_MQ]: {
+        name: 'LOCK_BATCH_MQ',
+        good: async () => {
+          const r = await call(RequestCode.LOCK_BATCH_MQ, {}, lockBody);
+          expectAnswer(r, ResponseCode.SUCCESS);
+          expect(decodeLockBatchResponseBody(r.body!).lockOKMQSet.map((q) => q.queueId)).toEqual([0]);
+        },
+        bad: async () => expect((await call(RequestCode.LOCK_BATCH_MQ, {}, Buffer.from('{not json'))).code).toBe(ResponseCode.SYSTEM_ERROR),
+      },
+      [RequestCode.UNLOCK_BATCH_MQ]: {
+        name: 'UNLOCK_BATCH_MQ',
+        good: async () => {
+          expectAnswer(await call(RequestCode.UNLOCK_BATCH_MQ, {}, lockBody), ResponseCode.SUCCESS);
+          expect(b.broker.features.locks.size).toBe(0);
+        },
+        bad: async () => expect((await call(RequestCode.UNLOCK_BATCH_MQ, {}, Buffer.from('[1,'))).code).toBe(ResponseCode.SYSTEM_ERROR),
+      },
+    } satisfies Record<number, Case>);
+
     // Every code the broker serves has a case here, and nothing else.
     expect(b.broker.registeredRequestCodes()).toEqual(Object.keys(cases).map(Number).sort((x, y) => x - y));
     // Heartbeat first: several cases read what it registers.
@@ -424,7 +502,7 @@ describe('request codes', () => {
 
     // Codes the broker does not serve (yet, or ever).
     // (22, 23 and 212 have codes but no 4.9 broker serves them.)
-    const notServed = [RequestCode.GET_TOPIC_CONFIG_LIST, RequestCode.GET_TOPIC_NAME_LIST, RequestCode.RESET_CONSUMER_OFFSET_IN_BROKER, RequestCode.END_TRANSACTION, 9999];
+    const notServed = [RequestCode.GET_TOPIC_CONFIG_LIST, RequestCode.GET_TOPIC_NAME_LIST, RequestCode.RESET_CONSUMER_OFFSET_IN_BROKER, 9999];
     for (const code of notServed) {
       expectAnswer(await call(code, {}), ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${code} not supported`);
     }

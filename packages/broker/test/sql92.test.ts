@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sql92SyntaxError, compileSql92 } from '../src/filter/sql92.js';
-import { javaStringHash, parseTagExpression, tagHashMatches, tagMatches } from '../src/filter/tags.js';
+import { javaStringHashCode as javaStringHash } from '@rocketmq-ts/protocol';
+import { parseTagExpression, tagHashMatches, tagMatches } from '../src/filter/tags.js';
 
 function props(p: Record<string, string>): (name: string) => string | undefined {
   return (name) => p[name];

@@ -20,3 +20,5 @@ export { clusterStatus, clusterDown, clusterRestart, StatusExit } from './cluste
 export type { StatusOptions, DownOptions, RestartOptions } from './cluster/commands.js';
 export { formatClusterList, clusterRows, clusterListText } from './cluster/cluster-list.js';
 export type { BrokerRow } from './cluster/cluster-list.js';
+export { runMqadmin, MQADMIN_COMMANDS, NAMESRV_ADDR_ENV } from './mqadmin/mqadmin.js';
+export type { MqadminIo } from './mqadmin/mqadmin.js';

@@ -491,8 +491,6 @@ export {
   decodeProperties,
   decodePropertiesBytes,
   findProperty,
-  javaHashCode,
-  tagsToTagsCode,
 } from './message/properties.js';
 export type { MessageProperties } from './message/properties.js';
 export { bytesToHex, hexToBytes } from './message/hex.js';

@@ -9,7 +9,7 @@
  * from the bytes (for ASCII, UTF-8 bytes are the UTF-16 code units Java
  * hashes). Strings are made only when something needs them.
  */
-import { bodyLengthPos, decodePropertiesBytes, javaHashCode, readInt64BE, storeTimestampPos, topicLengthSize } from '@rocketmq-ts/protocol';
+import { bodyLengthPos, decodePropertiesBytes, javaStringHashCode, readInt64BE, storeTimestampPos, topicLengthSize } from '@rocketmq-ts/protocol';
 import type { MessageProperties } from '@rocketmq-ts/protocol';
 import type { TagsCodeCalculator } from './types.js';
 
@@ -65,7 +65,7 @@ export class DispatchInfo {
   /** Java's hash of the TAGS value (0 without tags). */
   tagsHash(): number {
     if (this.tagsStart < 0 || this.tagsEnd === this.tagsStart) return 0;
-    if (!this.ascii) return javaHashCode(this.tags as string);
+    if (!this.ascii) return javaStringHashCode(this.tags as string);
     let h = 0;
     const b = this.buf;
     for (let i = this.tagsStart; i < this.tagsEnd; i++) h = (Math.imul(h, 31) + (b[i] as number)) | 0;
@@ -190,7 +190,7 @@ export function indexKeyHashOf(info: DispatchInfo, start: number, end: number): 
     if (c >= 0x80) asciiTopic = false;
     h = (Math.imul(h, 31) + c) | 0;
   }
-  if (!asciiTopic || !info.ascii) return javaHashCode(`${info.topic}#${b.toString('utf8', start, end)}`);
+  if (!asciiTopic || !info.ascii) return javaStringHashCode(`${info.topic}#${b.toString('utf8', start, end)}`);
   h = (Math.imul(h, 31) + 35) | 0; // '#'
   for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (b[i] as number)) | 0;
   return h;
@@ -205,7 +205,7 @@ export function indexKeyHashOf(info: DispatchInfo, start: number, end: number): 
 export function defaultTagsCode(delayLevelsMs: readonly number[]): TagsCodeCalculator {
   const maxLevel = delayLevelsMs.length;
   return (m) => {
-    let code = m.tags !== undefined && m.tags.length > 0 ? javaHashCode(m.tags) : 0;
+    let code = m.tags !== undefined && m.tags.length > 0 ? javaStringHashCode(m.tags) : 0;
     if (m.delayLevel !== undefined && m.topic === SCHEDULE_TOPIC) {
       let level = /^-?\d+$/.test(m.delayLevel) ? Number(m.delayLevel) : 0;
       if (level > maxLevel) level = maxLevel;

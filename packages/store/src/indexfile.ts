@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@rocketmq-ts/common';
 import { errorMessage } from '@rocketmq-ts/common';
-import { javaHashCode, readInt64BE, writeInt32Fast, writeInt64BE } from '@rocketmq-ts/protocol';
+import { javaStringHashCode, readInt64BE, writeInt32Fast, writeInt64BE } from '@rocketmq-ts/protocol';
 import { type StoreFile, type StoreFs, readFully, writeFully } from './fs.js';
 
 export const INDEX_HEADER_SIZE = 40;
@@ -28,7 +28,7 @@ const PAGE = 4096;
 
 /** Java's IndexFile.indexKeyHashMethod: |String.hashCode|, with MIN_VALUE mapped to 0. */
 export function indexKeyHash(key: string): number {
-  return positiveHash(javaHashCode(key));
+  return positiveHash(javaStringHashCode(key));
 }
 
 /** Math.abs of a Java int hash, Integer.MIN_VALUE mapped to 0 (as Java's indexKeyHashMethod). */
@@ -158,7 +158,7 @@ export class IndexFile {
 
   /** Adds an entry (Java's putKey). False when the file is full. */
   putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
-    return this.putKeyHash(javaHashCode(key), phyOffset, storeTimestamp);
+    return this.putKeyHash(javaStringHashCode(key), phyOffset, storeTimestamp);
   }
 
   /** putKey with the key's Java String.hashCode already computed. */

@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RecordCheck, checkRecord, decodeRecord, readInt64BE, tagsToTagsCode } from '@rocketmq-ts/protocol';
+import { RecordCheck, checkRecord, decodeRecord, readInt64BE, tagsString2hashCode } from '@rocketmq-ts/protocol';
 import { DefaultMessageStore, GetMessageStatus, parseMessageStoreOptions } from '../src/index.js';
 // @ts-expect-error plain JS shared with the child process
 import { crashOptions, crashTopics } from './fixtures/crash-common.mjs';
@@ -96,7 +96,7 @@ async function verify(dir: string, acks: Ack[], servedFrom: Map<string, number>)
         if (m.commitLogOffset !== off + pos) fail(`record at ${off + pos} says ${m.commitLogOffset}`);
         const k = `${m.topic}/${m.queueId}`;
         const list = byQueue.get(k) ?? [];
-        list.push({ queueOffset: m.queueOffset, offset: off + pos, size, tagsCode: tagsToTagsCode(m.properties['TAGS']) });
+        list.push({ queueOffset: m.queueOffset, offset: off + pos, size, tagsCode: tagsString2hashCode(m.properties['TAGS']) });
         byQueue.set(k, list);
         const sha1 = createHash('sha1').update(m.body ?? Buffer.alloc(0)).digest('hex');
         byOffset.set(off + pos, { topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset, size, key: m.properties['KEYS'], sha1 });

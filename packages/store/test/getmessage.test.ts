@@ -1,7 +1,7 @@
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord, decodeRecordProperties, tagsToTagsCode } from '@rocketmq-ts/protocol';
+import { decodeRecord, decodeRecordProperties, tagsString2hashCode } from '@rocketmq-ts/protocol';
 import { GetMessageStatus, type MessageFilter, type PutMessageResult } from '../src/index.js';
 import { makeTmpDir, msg, openStore } from './helpers.js';
 
@@ -94,7 +94,7 @@ describe('getMessage', () => {
     const store = await openStore(dir);
     for (let i = 0; i < 20; i++) await store.putMessage(msg('F', 0, `m${i}`, { TAGS: i % 4 === 0 ? 'keep' : 'drop', color: i % 8 === 0 ? 'red' : 'blue' }));
     const byTag: MessageFilter = {
-      isMatchedByConsumeQueue: (code) => code === tagsToTagsCode('keep'),
+      isMatchedByConsumeQueue: (code) => code === tagsString2hashCode('keep'),
       isMatchedByCommitLog: () => true,
     };
     let r = await store.getMessage('g', 'F', 0, 0, 32, byTag);

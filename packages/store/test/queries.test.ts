@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord, readInt64BE, tagsToTagsCode } from '@rocketmq-ts/protocol';
+import { decodeRecord, readInt64BE, tagsString2hashCode } from '@rocketmq-ts/protocol';
 import { CQ_UNIT_SIZE, INDEX_HEADER_SIZE, type MessageArrivalEvent, SCHEDULE_TOPIC, indexKeyHash } from '../src/index.js';
 import type { PutMessageResult } from '../src/index.js';
 import { makeTmpDir, msg, openStore, sleep } from './helpers.js';
@@ -107,7 +107,7 @@ describe('queries', () => {
     const r = await store.putMessage(msg('L', 3, 'x', { TAGS: 'tg', a: 'b' }));
     // Dispatch happens before the put is answered: a pull right after the ack finds the message.
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ topic: 'L', queueId: 3, queueOffset: 0, tagsCode: tagsToTagsCode('tg'), storeTimestamp: r.storeTimestamp });
+    expect(events[0]).toMatchObject({ topic: 'L', queueId: 3, queueOffset: 0, tagsCode: tagsString2hashCode('tg'), storeTimestamp: r.storeTimestamp });
     expect(props[0]).toEqual({ TAGS: 'tg', a: 'b' });
     // Read during the call, the decoded properties stay; an event never read cannot be read later.
     expect(events[0]!.properties['a']).toBe('b');
@@ -130,7 +130,7 @@ describe('queries', () => {
     const unit = async (topic: string, q: number): Promise<number> => (await store.getConsumeQueue(topic, q)!.getUnit(0))!.tagsCode;
     expect(await unit(SCHEDULE_TOPIC, 2)).toBe(r.storeTimestamp + 10_000); // level 3 = 10s
     expect(await unit(SCHEDULE_TOPIC, 17)).toBe(r99.storeTimestamp + 7_200_000); // clamped to level 18 = 2h
-    expect(await unit('NotSchedule', 0)).toBe(tagsToTagsCode('x'));
+    expect(await unit('NotSchedule', 0)).toBe(tagsString2hashCode('x'));
     expect(plain.status).toBe('PUT_OK');
     await store.shutdown();
 
@@ -156,7 +156,7 @@ describe('queries', () => {
     for (let i = 0; i < 7; i++) {
       expect(readInt64BE(units, i * 20)).toBe(rs[i]!.wroteOffset);
       expect(units.readInt32BE(i * 20 + 8)).toBe(rs[i]!.wroteBytes);
-      expect(readInt64BE(units, i * 20 + 12)).toBe(tagsToTagsCode('tag'));
+      expect(readInt64BE(units, i * 20 + 12)).toBe(tagsString2hashCode('tag'));
     }
     expect(units.subarray(7 * 20).every((b) => b === 0)).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord, encodeBlankMarker, encodeProperties, encodeRecord, measureRecord, readInt64BE, tagsToTagsCode, writeInt64BE } from '@rocketmq-ts/protocol';
+import { decodeRecord, encodeBlankMarker, encodeProperties, encodeRecord, measureRecord, readInt64BE, tagsString2hashCode, writeInt64BE } from '@rocketmq-ts/protocol';
 import { CHECKPOINT_FILE_SIZE, type DefaultMessageStore, GetMessageStatus, PutMessageStatus, type PutMessageResult } from '../src/index.js';
 import { FaultFs, makeTmpDir, msg, openStore, sleep } from './helpers.js';
 
@@ -51,7 +51,7 @@ async function checkQueues(store: DefaultMessageStore): Promise<number> {
         expect(rec, `${topic}/${q}/${i}`).toBeDefined();
         const m = decodeRecord(rec!, 0, { verifyCrc: true });
         expect([m.topic, m.queueId, m.queueOffset, m.storeSize]).toEqual([topic, q, i, u.size]);
-        expect(u.tagsCode).toBe(tagsToTagsCode(m.properties['TAGS']));
+        expect(u.tagsCode).toBe(tagsString2hashCode(m.properties['TAGS']));
         units++;
       }
     }
@@ -288,7 +288,7 @@ describe('compatibility with a store laid out by Apache RocketMQ', () => {
       encodeRecord(file, pos, { ...input, physicalOffset: base + pos });
       writeInt64BE(units, n * 20, base + pos);
       units.writeInt32BE(size, n * 20 + 8);
-      writeInt64BE(units, n * 20 + 12, tagsToTagsCode('TagA'));
+      writeInt64BE(units, n * 20 + 12, tagsString2hashCode('TagA'));
       n++;
       pos += size;
     }

@@ -26,6 +26,19 @@ export class Broker2Client {
     });
   }
 
+  /**
+   * CHECK_TRANSACTION_STATE, oneway: asks a producer of the half message's
+   * group how its local transaction ended; it answers with END_TRANSACTION.
+   * `body` is the half message as a stored record (under its real topic).
+   */
+  checkProducerTransactionState(group: string, channel: Channel, header: Record<string, string>, body: Buffer): void {
+    const request = createRequest(RequestCode.CHECK_TRANSACTION_STATE, header, body, { oneway: true });
+    // Java waits 10 ms for the channel, as for the notice above.
+    channel.invokeOneway(request, 10).catch((err: unknown) => {
+      this.log.warn({ group, remote: channel.remoteAddress, err: errorMessage(err) }, 'Check transaction failed');
+    });
+  }
+
   /** Sends a request to a client and resolves with its answer (rejects on timeout or a closed connection). */
   callClient(channel: Channel, request: RemotingCommand, timeoutMs = CALL_CLIENT_TIMEOUT_MS): Promise<RemotingCommand> {
     return channel.invoke(request, timeoutMs);

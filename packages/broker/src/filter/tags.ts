@@ -3,13 +3,7 @@
  * ConsumeQueue stores each message's tag hash (Java String.hashCode), so the
  * broker filters by hash first and by the exact tag once the message is read.
  */
-
-/** Java's String.hashCode, as a signed 32-bit integer. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { javaStringHashCode } from '@rocketmq-ts/protocol';
 
 export interface TagSelector {
   readonly expression: string;
@@ -23,7 +17,7 @@ export function parseTagExpression(expression: string | undefined): TagSelector 
   const expr = (expression ?? '').trim();
   if (expr.length === 0 || expr === '*') return { expression: '*', all: true, tags: new Set(), codes: new Set() };
   const tags = new Set(expr.split('||').map((t) => t.trim()).filter((t) => t.length > 0));
-  return { expression: expr, all: false, tags, codes: new Set([...tags].map(javaStringHash)) };
+  return { expression: expr, all: false, tags, codes: new Set([...tags].map(javaStringHashCode)) };
 }
 
 /** Queue-level check against the tag hash stored in the ConsumeQueue. */

@@ -137,6 +137,11 @@ export class BrokerReplication {
     return this.ha?.getRuntimeInfo();
   }
 
+  /** The running HA service (tools and benchmarks); undefined before start and after close. */
+  get service(): DefaultHAService | undefined {
+    return this.ha;
+  }
+
   /** Stops replication before the store shuts down. */
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);

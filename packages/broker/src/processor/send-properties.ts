@@ -3,7 +3,8 @@
  * the string in one pass instead of Java's decode-to-map and re-encode:
  * WAIT is dropped (Java stores no "WAIT=true" since 4.9.3), CLUSTER is set
  * to this broker's cluster, and the three flags the send path reads (WAIT,
- * TRAN_MSG, DELAY) are picked up on the way.
+ * TRAN_MSG, DELAY) are picked up on the way, as is the presence of the
+ * 5.x timer keys.
  */
 
 const SEP = '\u0002';
@@ -19,6 +20,8 @@ export class SendProperties {
   transactionPrepared = false;
   /** DELAY as Java's Integer.parseInt would read it; 0 when absent or unparsable. */
   delayLevel = 0;
+  /** TIMER_DELIVER_MS, TIMER_DELAY_SEC or TIMER_DELAY_MS is present: a timed message (5.x). */
+  timer = false;
 }
 
 const enum Key {
@@ -27,6 +30,7 @@ const enum Key {
   CLUSTER = 2,
   DELAY = 3,
   TRAN_MSG = 4,
+  TIMER = 5,
 }
 
 function keyAt(text: string, start: number, kv: number): Key {
@@ -39,7 +43,11 @@ function keyAt(text: string, start: number, kv: number): Key {
     case 68: // D
       return len === 5 && text.startsWith('DELAY', start) ? Key.DELAY : Key.OTHER;
     case 84: // T
-      return len === 8 && text.startsWith('TRAN_MSG', start) ? Key.TRAN_MSG : Key.OTHER;
+      if (len === 8) return text.startsWith('TRAN_MSG', start) ? Key.TRAN_MSG : Key.OTHER;
+      if (len === 16) return text.startsWith('TIMER_DELIVER_MS', start) ? Key.TIMER : Key.OTHER;
+      if (len === 15) return text.startsWith('TIMER_DELAY_SEC', start) ? Key.TIMER : Key.OTHER;
+      if (len === 14) return text.startsWith('TIMER_DELAY_MS', start) ? Key.TIMER : Key.OTHER;
+      return Key.OTHER;
     default:
       return Key.OTHER;
   }
@@ -69,6 +77,7 @@ export function rewriteSendProperties(
   out.waitStoreMsgOK = true;
   out.transactionPrepared = false;
   out.delayLevel = 0;
+  out.timer = false;
   if (props === undefined || props.length === 0) {
     out.stored = clusterEntry;
     return out;
@@ -103,6 +112,9 @@ export function rewriteSendProperties(
             break;
           case Key.TRAN_MSG:
             if (value.length > 0) out.transactionPrepared = value.toLowerCase() === 'true';
+            break;
+          case Key.TIMER:
+            if (value.length > 0) out.timer = true;
             break;
         }
         if (drop) {

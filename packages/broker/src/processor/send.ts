@@ -22,6 +22,7 @@ import {
   TopicSysFlag,
   createResponse,
   decodeConsumerSendMsgBackRequestHeader,
+  decodeProperties,
   encodeProperties,
   getDLQTopic,
   getRetryTopic,
@@ -34,10 +35,11 @@ import {
 import type { Channel } from '@rocketmq-ts/remoting';
 import { PutMessageStatus, type PutMessageRequest, type PutMessageResult } from '@rocketmq-ts/store';
 import type { BrokerContext } from '../context.js';
+import { isRouteRefusal, routeWaitingMessage } from '../schedule/route.js';
 import { COMMERCIAL_OWNER } from '../stats/broker-stats-manager.js';
 import { topicConfigToString } from '../topic/topic-config-manager.js';
 import { decodeSendHeader } from './send-header.js';
-import { SendProperties, appendProperties, clusterPropertyEntry, rewriteSendProperties } from './send-properties.js';
+import { SendProperties, clusterPropertyEntry, rewriteSendProperties } from './send-properties.js';
 
 /** FAQUrl.suggestTodo(url) as every 4.9 remark that has one ends. */
 export const FAQ_SUFFIX = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';
@@ -121,7 +123,6 @@ export class SendMessageProcessor {
   private readonly props = new SendProperties();
   /** Topics that passed validateTopic; bounded by the topic table's size. */
   private readonly validTopics = new Set<string>();
-  private delayWarned = false;
 
   constructor(ctx: BrokerContext) {
     this.ctx = ctx;
@@ -144,8 +145,8 @@ export class SendMessageProcessor {
     return createResponse(request, code, remark, { TRACE_ON: this.traceOn, MSG_REGION: this.regionId });
   }
 
-  /** AbstractSendMessageProcessor.msgCheck: the topic config to send to, or the response refusing the send. */
-  private msgCheck(request: RemotingCommand, channel: Channel, h: SendMessageRequestHeader): TopicConfig | RemotingCommand {
+  /** AbstractSendMessageProcessor.msgCheck: the topic config to send to, or the response refusing the send (replies use it too). */
+  msgCheck(request: RemotingCommand, channel: Channel, h: SendMessageRequestHeader): TopicConfig | RemotingCommand {
     const ctx = this.ctx;
     const topic = h.topic;
     if (!isWriteable(ctx.config.brokerPermission) && ctx.topics.isOrderTopic(topic)) {
@@ -212,8 +213,7 @@ export class SendMessageProcessor {
 
     const tranType = getTransactionValue(sysFlag);
     const delayApplies = tranType === MessageSysFlag.TRANSACTION_NOT_TYPE || tranType === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
-    const delivery = ctx.delayDelivery;
-    const p = rewriteSendProperties(h.properties, this.clusterEntry, this.props, { dropDelay: delivery === undefined && delayApplies });
+    const p = rewriteSendProperties(h.properties, this.clusterEntry, this.props);
     let properties = p.stored;
     const waitStoreMsgOK = p.waitStoreMsgOK;
     if (p.transactionPrepared) {
@@ -228,19 +228,16 @@ export class SendMessageProcessor {
         );
       }
     }
-    if (p.delayLevel > 0 && delayApplies) {
-      if (delivery !== undefined) {
-        const level = Math.min(p.delayLevel, delivery.maxDelayLevel);
-        properties = appendProperties(properties, [
-          ['REAL_TOPIC', topic],
-          ['REAL_QID', String(queueId)],
-        ]);
-        topic = SystemTopic.RMQ_SYS_SCHEDULE_TOPIC;
-        queueId = level - 1;
-      } else if (!this.delayWarned) {
-        this.delayWarned = true;
-        ctx.log.warn({ topic, delayLevel: p.delayLevel }, 'delayed delivery is not implemented yet: messages with a delay level are delivered at once');
+    if (delayApplies && (p.delayLevel > 0 || p.timer)) {
+      // Delayed or timed: the rare path, on a decoded copy of the properties.
+      const props = decodeProperties(properties);
+      const route = routeWaitingMessage(ctx, topic, queueId, sysFlag, props);
+      if (route !== undefined) {
+        if (isRouteRefusal(route)) return this.fail(request, route.code, route.remark);
+        topic = route.topic;
+        queueId = route.queueId;
       }
+      properties = encodeProperties(props);
     }
     const msg: PutMessageRequest = {
       topic,
@@ -357,23 +354,12 @@ export class SendMessageProcessor {
 
     let topic = newTopic;
     let targetQueue = queueId;
-    const tranType = getTransactionValue(msg.sysFlag);
-    if (delayLevel > 0 && (tranType === MessageSysFlag.TRANSACTION_NOT_TYPE || tranType === MessageSysFlag.TRANSACTION_COMMIT_TYPE)) {
-      const delivery = ctx.delayDelivery;
-      if (delivery !== undefined) {
-        const level = Math.min(delayLevel, delivery.maxDelayLevel);
-        props['DELAY'] = String(level);
-        props['REAL_TOPIC'] = topic;
-        props['REAL_QID'] = String(targetQueue);
-        topic = SystemTopic.RMQ_SYS_SCHEDULE_TOPIC;
-        targetQueue = level - 1;
-      } else {
-        delete props['DELAY'];
-        if (!this.delayWarned) {
-          this.delayWarned = true;
-          ctx.log.warn({ topic, delayLevel }, 'delayed delivery is not implemented yet: retried messages are redelivered at once');
-        }
-      }
+    // Through delayed delivery (DELAY = 3 + reconsumeTimes by default), as Java's CommitLog routes it.
+    const route = routeWaitingMessage(ctx, topic, targetQueue, msg.sysFlag, props);
+    if (route !== undefined) {
+      if (isRouteRefusal(route)) return plain(route.code, route.remark);
+      topic = route.topic;
+      targetQueue = route.queueId;
     }
     const r = await ctx.store.putMessage({
       topic,

@@ -4,6 +4,8 @@
  * every slaveSynchronizeInterval, Java's fixed 10 s) over remoting to the
  * master's broker address, which it learns from its NameServer registration.
  *
+ * All four go to the master's broker port (Java sends GET_ALL_TOPIC_CONFIG
+ * to its VIP port, listenPort - 2; a Java master serves it on both).
  * - Topics and groups are replaced wholesale when the master's DataVersion
  *   differs, and written to topics.json / subscriptionGroup.json.
  * - Consumer offsets are merged in (Java's putAll): the master's entries win,
@@ -22,7 +24,7 @@ import {
   decodeSubscriptionGroupWrapper,
   decodeTopicConfigSerializeWrapper,
 } from '@rocketmq-ts/protocol';
-import { type RemotingClient, parseAddress } from '@rocketmq-ts/remoting';
+import type { RemotingClient } from '@rocketmq-ts/remoting';
 import type { BrokerConfigFiles } from '@rocketmq-ts/store';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
 import type { SubscriptionGroupManager } from '../subscription/subscription-group-manager.js';
@@ -48,12 +50,6 @@ export interface SyncResult {
   consumerOffsets: 'updated' | 'failed' | 'skipped';
   delayOffsets: 'updated' | 'failed' | 'skipped';
   subscriptionGroups: 'updated' | 'unchanged' | 'failed' | 'skipped';
-}
-
-/** MixAll.brokerVIPChannel(true, addr): the master's VIP port (listenPort - 2). */
-export function brokerVipChannel(addr: string): string {
-  const { host, port } = parseAddress(addr);
-  return `${host.includes(':') ? `[${host}]` : host}:${port - 2}`;
 }
 
 export class SlaveSynchronize {
@@ -105,14 +101,9 @@ export class SlaveSynchronize {
 
   private async syncTopicConfig(master: string): Promise<SyncResult['topics']> {
     try {
-      // Java asks the VIP channel (listenPort - 2) for this one; a master without it is asked directly.
-      let body: Buffer;
-      try {
-        body = await this.call(brokerVipChannel(master), RequestCode.GET_ALL_TOPIC_CONFIG);
-      } catch {
-        body = await this.call(master, RequestCode.GET_ALL_TOPIC_CONFIG);
-      }
-      const w = decodeTopicConfigSerializeWrapper(body);
+      // Java asks the VIP channel (listenPort - 2) for this one. A Java master serves it on both ports, and
+      // listenPort - 2 may be another process when the master has no VIP port: ask the master's port.
+      const w = decodeTopicConfigSerializeWrapper(await this.call(master, RequestCode.GET_ALL_TOPIC_CONFIG));
       const topics = this.deps.topics;
       if (sameVersion(topics.dataVersion, w.dataVersion)) return 'unchanged';
       topics.dataVersion.timestamp = w.dataVersion.timestamp;

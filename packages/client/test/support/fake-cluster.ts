@@ -46,7 +46,7 @@ import {
   getReplyTopic,
   getRetryTopic,
   isRetryTopic,
-  javaHashCode,
+  javaStringHashCode,
   measureRecord,
   messageQueueKey,
   createOffsetMsgId,
@@ -470,7 +470,7 @@ export class FakeBroker {
     if (h.queueOffset > q.length || h.queueOffset < 0) return createResponse(req, ResponseCode.PULL_OFFSET_MOVED, 'offset moved', header(q.length));
     let tags: Set<number> | undefined;
     if ((h.sysFlag & PullSysFlag.FLAG_SUBSCRIPTION) !== 0 && h.subscription !== undefined && h.subscription !== '*' && h.subscription !== '') {
-      tags = new Set(h.subscription.split('||').map((t) => javaHashCode(t.trim())).filter((c) => c !== 0));
+      tags = new Set(h.subscription.split('||').map((t) => javaStringHashCode(t.trim())).filter((c) => c !== 0));
     } else {
       tags = this.subscriptionFor(h.consumerGroup, h.topic).tags;
     }
@@ -479,7 +479,7 @@ export class FakeBroker {
     for (; next < q.length && found.length < h.maxMsgNums; next++) {
       const m = q[next]!;
       const t = m.properties[MessageConst.PROPERTY_TAGS];
-      if (tags !== undefined && (t === undefined || !tags.has(javaHashCode(t)))) continue;
+      if (tags !== undefined && (t === undefined || !tags.has(javaStringHashCode(t)))) continue;
       found.push(m.record);
     }
     if (found.length > 0) return createResponse(req, ResponseCode.SUCCESS, undefined, header(next), Buffer.concat(found));

@@ -89,23 +89,3 @@ export function findProperty(text: string, key: string): string | undefined {
   }
   return undefined;
 }
-
-/**
- * Java's String.hashCode: the 31-polynomial over UTF-16 code units, in int32.
- * The ConsumeQueue's tagsCode and the IndexFile's key hash are built on it.
- */
-export function javaHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * The tagsCode written in the ConsumeQueue for a TAGS property
- * (MessageExtBrokerInner.tagsString2tagsCode): the Java hash of the whole
- * string, widened to long; 0 without tags.
- */
-export function tagsToTagsCode(tags: string | undefined): number {
-  if (tags === undefined || tags.length === 0) return 0;
-  return javaHashCode(tags);
-}

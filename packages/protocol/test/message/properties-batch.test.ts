@@ -6,8 +6,8 @@ import {
   encodeBatch,
   encodeProperties,
   findProperty,
-  javaHashCode,
-  tagsToTagsCode,
+  javaStringHashCode,
+  tagsString2hashCode,
   SysFlag,
   transactionTypeOf,
   compressionKindOf,
@@ -41,12 +41,12 @@ describe('message properties', () => {
 
   it('hashes like java.lang.String.hashCode', () => {
     // Values computed by hand from s[0]*31^(n-1) + ... in int32.
-    expect(javaHashCode('')).toBe(0);
-    expect(javaHashCode('TagA')).toBe(84 * 29791 + 97 * 961 + 103 * 31 + 65);
-    expect(javaHashCode('hello')).toBe(99162322);
-    expect(javaHashCode('polygenelubricants')).toBe(-2147483648); // a known Integer.MIN_VALUE hash
-    expect(tagsToTagsCode(undefined)).toBe(0);
-    expect(tagsToTagsCode('TagA')).toBe(2598919);
+    expect(javaStringHashCode('')).toBe(0);
+    expect(javaStringHashCode('TagA')).toBe(84 * 29791 + 97 * 961 + 103 * 31 + 65);
+    expect(javaStringHashCode('hello')).toBe(99162322);
+    expect(javaStringHashCode('polygenelubricants')).toBe(-2147483648); // a known Integer.MIN_VALUE hash
+    expect(tagsString2hashCode(undefined)).toBe(0);
+    expect(tagsString2hashCode('TagA')).toBe(2598919);
   });
 });
 

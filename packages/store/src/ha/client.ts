@@ -173,8 +173,10 @@ export class HAClient {
     this.pending.length = 0;
     // Ask for the tail we already hold again and compare it before appending anything: the master's log must continue ours.
     const min = store.getMinPhyOffset();
-    // Never 0 for a slave that holds data: a report of 0 means "new slave" (the master starts at its last segment).
-    const from = max <= 0 || min < 0 ? max : Math.max(min, max - VERIFY_TAIL_BYTES, 1);
+    // Within the segment holding the slave's last byte (a master that still has that byte has all of it), and
+    // never 0 for a slave that holds data: a report of 0 means "new slave" (the master starts at its last segment).
+    const lastSegmentStart = max - 1 - ((max - 1) % store.segmentSize);
+    const from = max <= 0 || min < 0 ? max : Math.max(min, max - VERIFY_TAIL_BYTES, lastSegmentStart, 1);
     this.verifyNext = from;
     this.verifyUntil = max;
     this.heartbeatsWhileVerifying = 0;
@@ -217,9 +219,11 @@ export class HAClient {
             // after a quiet spell). A second one with no data between means its log ends there.
             if (++this.heartbeatsWhileVerifying < 2) continue;
             this.closeSocket(
-              `this slave is ahead of its master: the master's log ends at ${offset}, the slave's at ${this.verifyUntil} (${this.verifyUntil - offset} bytes more). ` +
-                'The master lost the tail of its log. Nothing was changed on either side. To resolve: if the master\'s data is authoritative, stop this ' +
-                'slave, move its store directory aside (it keeps the extra messages) and start it empty; otherwise rebuild the master from this slave',
+              `this slave is ahead of its master: the master sends nothing from ${offset} while this slave's log goes on to ${this.verifyUntil} ` +
+                `(${this.verifyUntil - offset} bytes more): the master lost the tail of its log. Nothing was changed on either side. To resolve: if the ` +
+                'master\'s data is authoritative, stop this slave, move its store directory aside (it keeps the extra messages) and start it empty; ' +
+                'otherwise rebuild the master from this slave. (If the master\'s log is in fact longer but no longer holds that offset, the master ' +
+                'logs that this slave cannot catch up: start this slave empty.)',
               true,
             );
             return;

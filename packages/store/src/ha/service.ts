@@ -252,6 +252,11 @@ export class DefaultHAService implements HAService, HAConnectionOwner {
     return this.waits.wait(nextOffset, timeoutMs);
   }
 
+  /** Starts the replication latency histogram afresh (a benchmark's measured window). */
+  resetReplicationLatency(): void {
+    this.latency.reset();
+  }
+
   slaveFallBehindMuch(): number {
     return this.store.getMaxPhyOffset() - this.waits.ackedOffset;
   }

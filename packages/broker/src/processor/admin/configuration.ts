@@ -40,6 +40,13 @@ export const BROKER_LIVE_KEYS: ReadonlySet<string> = new Set<Key>([
   'compressedRegister',
   'forceRegister',
   'autoDeleteUnusedStats',
+  // Read by the transaction check on each round, by the send path on each timed send, by each reply.
+  'transactionTimeOut',
+  'transactionCheckMax',
+  'transactionCheckInterval',
+  'timerWheelEnable',
+  'timerMaxDelaySec',
+  'storeReplyMessageEnable',
 ]);
 
 /** Store keys the store reads on every use: an update is handed to the running store at once. */
