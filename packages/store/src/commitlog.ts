@@ -2,7 +2,7 @@
  * The CommitLog: one append-only log of stored-message records in segment
  * files named by their 20-digit start offset.
  *
- * Write path (Node has no mmap; see docs/ARCHITECTURE-store.md):
+ * Write path (Node has no mmap; see docs/architecture/store.md):
  *   put ──encode──▶ in-memory chunk (offsets, queue offset and store time
  *   assigned here, synchronously, in arrival order)
  *        ──one positional write(v) per event-loop turn──▶ page cache
