@@ -314,7 +314,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
     await this.seek(mq, await this.instance!.maxOffset(mq));
   }
 
-  /** The offset of the first message stored at or after `timestamp`. */
+  /** The offset of the message stored nearest `timestamp` (the broker's SEARCH_OFFSET_BY_TIMESTAMP, as Java's offsetForTimestamp). */
   async offsetForTimestamp(mq: MessageQueue, timestamp: number): Promise<number> {
     this.ensureRunning();
     return this.instance!.searchOffset(mq, timestamp);

@@ -123,7 +123,10 @@ export interface ConsumerOptions extends ClientOptions {
   /**
    * Where a queue this group has no offset for starts. An existing offset
    * always wins. LAST: the queue's max offset (retry topics: 0); FIRST: 0;
-   * TIMESTAMP: the offset at consumeTimestamp (retry topics: max offset).
+   * TIMESTAMP: the offset stored nearest consumeTimestamp (retry topics: max
+   * offset). A broker (Java's and ours) answers 0 instead of "no offset" for
+   * a queue whose first message is still in memory, so a new group starts
+   * such a young queue at 0 whatever this says.
    * @defaultValue 'CONSUME_FROM_LAST_OFFSET'
    */
   readonly consumeFromWhere: ConsumeFromWhere;

@@ -110,4 +110,47 @@ describe('orderly consumer against the real broker', () => {
     expect(total()).toBe(240);
     expect(members).toHaveLength(2);
   });
+
+  it('keeps order on its queues across a broker restart', async () => {
+    const c = await realCluster();
+    const topic = uniq('OB');
+    await createTopic(c, topic, 2, true);
+    const p = await producer(c);
+    const got = new Map<number, number[]>();
+    const pc = pushConsumer(c, uniq('CG'), { consumeOrderly: true });
+    pc.subscribe(topic, '*', (m) => {
+      got.set(m.queueId, [...(got.get(m.queueId) ?? []), Number(m.body.toString())]);
+      return 'SUCCESS';
+    });
+    await pc.start();
+    await waitForQueues(pc, topic, 2);
+    for (let i = 0; i < 20; i++) await p.send({ topic, body: String(i) }, { selector: byKey, arg: i });
+    await waitFor(() => [...got.values()].flat().length >= 20, 20_000, 'twenty messages');
+    await c.brokers[0]!.restart();
+    let sent = 20;
+    await waitFor(
+      async () => {
+        const r = await p.send({ topic, body: String(sent) }, { selector: byKey, arg: sent }).catch(() => undefined);
+        if (r !== undefined) sent++;
+        return sent >= 40;
+      },
+      30_000,
+      'twenty sends after the restart',
+    );
+    await waitFor(() => new Set([...got.values()].flat()).size >= 40, 30_000, 'forty messages');
+    for (const [q, seqs] of got) {
+      const firstSeen = [...new Set(seqs)];
+      expect(firstSeen, `queue ${q}`).toEqual([...firstSeen].sort((a, b) => a - b));
+    }
+    // Still the owner of both queues, locked in its view (the broker's table is renewed by the periodic lockAll, every 20 s as in Java).
+    await waitFor(
+      async () => {
+        const info = await c.admin().getConsumerRunningInfo(pc.options.group, pc.clientId);
+        const mine = info.mqTable.filter(([q]) => q.topic === topic);
+        return mine.length === 2 && mine.every(([, pq]) => pq.locked);
+      },
+      20_000,
+      'both queues locked',
+    );
+  });
 });

@@ -205,6 +205,20 @@ describe('producer against the real broker', () => {
     expect(replies.map((r) => r.body.toString())).toEqual(['re:n1', 're:n2', 're:n3']);
   });
 
+  it('request-reply over two brokers: each broker pushes the reply to the requester it knows from heartbeats', async () => {
+    const c = await realCluster({ brokers: 2 });
+    const topic = uniq('RT');
+    await createTopic(c, topic, 2);
+    const requester = await producer(c);
+    const replier = await producer(c);
+    await startedConsumer(c, uniq('CG'), topic, '*', async (m) => {
+      await replier.reply(m, { body: `re:${m.body.toString()}:${m.brokerName}` });
+    });
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => requester.request({ topic, body: `n${i}` }, 15_000)));
+    expect(replies.map((r) => r.body.toString().split(':').slice(0, 2).join(':'))).toEqual(Array.from({ length: 8 }, (_, i) => `re:n${i}`));
+    expect(new Set(replies.map((r) => r.body.toString().split(':')[2]))).toEqual(new Set(['broker-a', 'broker-b']));
+  });
+
   it('request() times out when nobody replies', async () => {
     const c = await realCluster();
     const topic = uniq('RT');
