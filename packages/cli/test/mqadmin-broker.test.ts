@@ -251,6 +251,8 @@ describe('connections and progress', () => {
   });
 
   it('consumerConnection and consumerProgress show an online consumer group', async () => {
+    // The consumer needs a route for its topic to find a broker to heartbeat (also when this test runs alone).
+    await sent();
     const group = 'cli_cg';
     const consumer = new PushConsumer({ nameServer: ns, group, clientIP: '127.0.0.1', instanceName: 'cli-consumer' });
     consumer.subscribe(TOPIC, 'TagA || TagB', () => undefined);

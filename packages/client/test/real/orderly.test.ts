@@ -5,6 +5,7 @@
  * between members of the group.
  */
 import { describe, expect, it } from 'vitest';
+import { MixAll } from '@rocketmq-ts/protocol';
 import type { MessageQueue, PushConsumer, ReceivedMessage } from '../../src/index.js';
 import { createTopic, producer, pushConsumer, realCluster, sleep, uniq, waitFor, waitForQueues } from './support.js';
 
@@ -151,6 +152,33 @@ describe('orderly consumer against the real broker', () => {
       },
       20_000,
       'both queues locked',
+    );
+  });
+
+  it('sends a message still failing after maxReconsumeTimes to the DLQ, and the queue goes on', async () => {
+    const c = await realCluster();
+    const topic = uniq('OD');
+    await createTopic(c, topic, 1, true);
+    const p = await producer(c);
+    const group = uniq('CG');
+    const seen: string[] = [];
+    const pc = pushConsumer(c, group, { consumeOrderly: true, maxReconsumeTimes: 2, suspendCurrentQueueTimeMillis: 50 });
+    pc.subscribe(topic, '*', (m) => {
+      seen.push(`${m.body.toString()}:${m.reconsumeTimes}`);
+      return m.body.toString() === 'bad' ? 'SUSPEND_CURRENT_QUEUE_A_MOMENT' : 'SUCCESS';
+    });
+    await pc.start();
+    await waitForQueues(pc, topic, 1);
+    const bad = await p.send({ topic, body: 'bad' });
+    await p.send({ topic, body: 'next' });
+    await waitFor(() => seen.includes('next:0'), 20_000, 'the next message');
+    // Orderly retries locally, counting reconsumeTimes; at maxReconsumeTimes it goes to the DLQ (Java's checkReconsumeTimes).
+    expect(seen).toEqual(['bad:0', 'bad:1', 'bad:2', 'next:0']);
+    const dlq = MixAll.DLQ_GROUP_TOPIC_PREFIX + group;
+    await waitFor(
+      async () => ((await c.admin().queryMessageByUniqKey(dlq, bad.msgId, 32, 0, Date.now() + 60_000).catch(() => undefined))?.messageList.length ?? 0) > 0,
+      20_000,
+      'the failed message in the DLQ',
     );
   });
 });
