@@ -22,7 +22,7 @@ import {
   MixAll,
   ResponseCode,
   buildPullSysFlag,
-  decodeMessages,
+  decodeRecordAt,
   getRetryTopic,
   isRetryTopic,
   messageQueueKey,
@@ -999,14 +999,27 @@ export class PushConsumer {
  * and stamp MIN_OFFSET / MAX_OFFSET and the broker name.
  */
 export function processPullBody(raw: RawPullResult, mq: MessageQueue, sub: SubscriptionData): MutableReceivedMessage[] {
-  if (raw.body === undefined || raw.body.length === 0) return [];
-  const decoded = decodeMessages(raw.body, { decompress: true });
+  const body = raw.body;
+  if (body === undefined || body.length === 0) return [];
   const filter = sub.tagsSet.length > 0 && !sub.classFilterMode ? new Set(sub.tagsSet) : undefined;
   const out: MutableReceivedMessage[] = [];
   const min = String(raw.minOffset);
   const max = String(raw.maxOffset);
-  for (const d of decoded) {
-    if (filter !== undefined && (d.tags === undefined || !filter.has(d.tags))) continue;
+  // Records back to back (decodeMessages' loop without its intermediate MessageExt copy per message);
+  // the first bytes that are not a record end the batch, as Java's MessageDecoder.decodes.
+  for (let pos = 0; pos < body.length; ) {
+    let decoded;
+    try {
+      decoded = decodeRecordAt(body, pos, { decompress: true });
+    } catch {
+      break;
+    }
+    pos += decoded.length;
+    const d = decoded.message;
+    if (filter !== undefined) {
+      const tags = d.properties[MessageConst.PROPERTY_TAGS];
+      if (tags === undefined || !filter.has(tags)) continue;
+    }
     const m = toReceivedMessage(d, mq.brokerName);
     m.properties[MessageConst.PROPERTY_MIN_OFFSET] = min;
     m.properties[MessageConst.PROPERTY_MAX_OFFSET] = max;
