@@ -100,6 +100,24 @@ const utf8Write: (buf: Buffer, s: string, offset: number) => number =
     ? (buf, s, offset) => (buf as Utf8Writable).utf8Write(s, offset)
     : (buf, s, offset) => buf.write(s, offset, 'utf8');
 /**
+ * `s` as UTF-8 at `pos`; returns the byte count. Short ASCII strings (every
+ * key and most values) are copied in JS: the native call costs more than the loop.
+ */
+function writeUtf8(out: Buffer, s: string, pos: number): number {
+  const n = s.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[pos + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return utf8Write(out, s, pos);
+}
+
+/**
  * Writes the binary header at `start` of `out` (sized by {@link binaryHeaderBound})
  * and returns its length. Strings are written once, their lengths patched in after.
  */
@@ -111,7 +129,7 @@ function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, start: number): nu
   pos = out.writeInt32BE(cmd.opaque, pos);
   pos = out.writeInt32BE(cmd.flag, pos);
   if (cmd.remark !== undefined && cmd.remark.length > 0) {
-    const n = utf8Write(out, cmd.remark, pos + 4);
+    const n = writeUtf8(out, cmd.remark, pos + 4);
     out.writeInt32BE(n, pos);
     pos += 4 + n;
   } else {
@@ -121,11 +139,11 @@ function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, start: number): nu
   pos += 4;
   const ext = cmd.extFields;
   for (const k in ext) {
-    const kn = utf8Write(out, k, pos + 2);
+    const kn = writeUtf8(out, k, pos + 2);
     out.writeInt16BE(kn, pos);
     pos += 2 + kn;
     const v = ext[k]!;
-    const vn = v.length === 0 ? 0 : utf8Write(out, v, pos + 4);
+    const vn = v.length === 0 ? 0 : writeUtf8(out, v, pos + 4);
     out.writeInt32BE(vn, pos);
     pos += 4 + vn;
   }
