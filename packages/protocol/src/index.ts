@@ -18,6 +18,7 @@ export {
   FrameLengthError,
   encodeHeader,
   encodeFramePrefix,
+  encodeFramePrefixInto,
   encodeFrame,
   decodeCommand,
   decodeFrame,
