@@ -23,17 +23,11 @@ import { Producer, PushConsumer, type ReceivedMessage } from '@rocketmq-ts/clien
 import { RequestCode, ResponseCode, createRequest, encodeGetMaxOffsetRequestHeader } from '@rocketmq-ts/protocol';
 import { RemotingClient } from '@rocketmq-ts/remoting';
 import { fetchClusterInfo } from '../src/cluster/cluster-list.js';
-import { BIN, ClusterRun, FAST_BROKER_PROPS, HA_LANDED, killAll, tempDir, waitFor } from './cluster-helpers.js';
+import { BIN, ClusterRun, FAST_BROKER_PROPS, killAll, tempDir, waitFor } from './cluster-helpers.js';
 
 afterEach(killAll);
 afterAll(killAll);
 
-const MISSING =
-  'SKIPPED until master/slave replication lands (branch ha: the HA service in packages/store/src/ha and the broker SLAVE role in packages/broker/src/ha). ' +
-  'Without it a SYNC_MASTER answers SLAVE_NOT_AVAILABLE and a slave holds nothing, so there is nothing to fail over to.';
-/** RMQ_FAULTS=1 runs them anyway (to work on the harness before replication exists). */
-const RUN = HA_LANDED || process.env['RMQ_FAULTS'] === '1';
-if (!RUN) console.warn(`\n*** cluster-faults.test.ts: ${MISSING}\n`);
 
 const TOPIC = 'FailoverTopic';
 const QUEUES = 4;
@@ -241,7 +235,7 @@ async function failover(mode: '2m-2s-sync' | '2m-2s-async'): Promise<Outcome> {
   }
 }
 
-describe.skipIf(!RUN)(`failover with real processes${RUN ? '' : ` (${MISSING})`}`, () => {
+describe('failover with real processes', () => {
   it('2m-2s-sync: SIGKILL of broker-a master under load loses no acknowledged message; broker-b takes over sends; the slave serves reads; the master returns', { timeout: 150_000 }, async () => {
     expect(existsSync(BIN)).toBe(true);
     const o = await failover('2m-2s-sync');

@@ -5,7 +5,6 @@
  * Run `npm run build` first (npm test does).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,15 +14,6 @@ import { type ClusterState, isAlive } from '../src/cluster/state.js';
 
 export const BIN = fileURLToPath(new URL('../dist/bin/rocketmq-ts.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * Whether master/slave replication (the `ha` work: the store's HA service in
- * packages/store/src/ha and the broker's use of it in packages/broker/src/ha)
- * is in this tree. Without it a SYNC_MASTER answers SLAVE_NOT_AVAILABLE and
- * slaves hold nothing.
- */
-export const HA_LANDED =
-  existsSync(fileURLToPath(new URL('../../store/src/ha', import.meta.url))) && existsSync(fileURLToPath(new URL('../../broker/src/ha', import.meta.url)));
 
 /** Small files and quick registration, so clusters start fast and use little disk. */
 export const FAST_BROKER_PROPS = [

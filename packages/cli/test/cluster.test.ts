@@ -14,7 +14,7 @@ import { Producer, PushConsumer, type ReceivedMessage } from '@rocketmq-ts/clien
 import { RemotingClient } from '@rocketmq-ts/remoting';
 import { fetchClusterInfo } from '../src/cluster/cluster-list.js';
 import { isAlive } from '../src/cluster/state.js';
-import { BIN, ClusterRun, FAST_BROKER_PROPS, HA_LANDED, REPO_ROOT, freePorts, killAll, portArgs, run, tempDir, track, waitFor } from './cluster-helpers.js';
+import { BIN, ClusterRun, FAST_BROKER_PROPS, REPO_ROOT, freePorts, killAll, portArgs, run, tempDir, track, waitFor } from './cluster-helpers.js';
 
 beforeAll(() => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
@@ -86,7 +86,7 @@ describe('rocketmq-ts cluster up, per mode', () => {
       });
 
       // Masters start before slaves, and up waits for replication, so the first send to a SYNC_MASTER finds its slave.
-      if (brokers.length === 4 && HA_LANDED) {
+      if (brokers.length === 4) {
         expect(out).toContain('  broker-a-0 replicating to broker-a-1\n');
         expect(out).toContain('  broker-b-0 replicating to broker-b-1\n');
         expect(out.indexOf('broker-b-0 registered')).toBeLessThan(out.indexOf('broker-a-1 registered'));
@@ -131,7 +131,7 @@ describe('rocketmq-ts cluster up, per mode', () => {
         const sent = lines.filter((l) => l.startsWith('sent '));
         expect(sent).toHaveLength(10);
         // Without replication a SYNC_MASTER stores the message and says so with SLAVE_NOT_AVAILABLE.
-        for (const l of sent) expect(l).toMatch(HA_LANDED ? /^sent SEND_OK [0-9A-F]{32}$/ : /^sent (SEND_OK|SLAVE_NOT_AVAILABLE) [0-9A-F]{32}$/);
+        for (const l of sent) expect(l).toMatch(/^sent SEND_OK [0-9A-F]{32}$/);
         expect(lines.filter((l) => l.startsWith('received ')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `received Hello RocketMQ ${i}`).sort());
       } else {
         const statuses = await send(c.namesrvAddr, topic, 4);

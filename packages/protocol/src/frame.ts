@@ -51,8 +51,7 @@ export class FrameLengthError extends RmqError {
 // Encoding
 
 /** The JSON header in fastjson's alphabetical field order, as a Java peer writes it. */
-function jsonHeaderText(cmd: RemotingCommand): string {
-  // V8's JSON.stringify over a fresh object beats hand-built text for headers whose values need escaping.
+export function jsonHeaderTextSlow(cmd: RemotingCommand): string {
   const header: Record<string, unknown> = { code: cmd.code };
   for (const _ in cmd.extFields) {
     header['extFields'] = cmd.extFields;
@@ -67,11 +66,56 @@ function jsonHeaderText(cmd: RemotingCommand): string {
   return JSON.stringify(header);
 }
 
+function isJsonNumber(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n);
+}
+
+/**
+ * The same text as {@link jsonHeaderTextSlow}, with the outer object
+ * concatenated directly (JSON.stringify still writes extFields): on the send
+ * path the intermediate object cost a third of the encode. Fields of an
+ * unexpected type take the slow path, so the output never differs.
+ */
+export function jsonHeaderText(cmd: RemotingCommand): string {
+  const remark = cmd.remark;
+  if (!isJsonNumber(cmd.code) || !isJsonNumber(cmd.flag) || !isJsonNumber(cmd.opaque) || !isJsonNumber(cmd.version) ||
+    (remark !== undefined && typeof remark !== 'string')) {
+    return jsonHeaderTextSlow(cmd);
+  }
+  let text = `{"code":${cmd.code}`;
+  for (const _ in cmd.extFields) {
+    const ext = JSON.stringify(cmd.extFields) as string | undefined;
+    if (ext === undefined) return jsonHeaderTextSlow(cmd);
+    text += `,"extFields":${ext}`;
+    break;
+  }
+  text += `,"flag":${cmd.flag},"language":"${languageName(cmd.language)}","opaque":${cmd.opaque}`;
+  if (remark !== undefined) text += `,"remark":${JSON.stringify(remark)}`;
+  return `${text},"serializeTypeCurrentRPC":"JSON","version":${cmd.version}}`;
+}
+
 type Utf8Writable = Buffer & { utf8Write(s: string, offset: number): number };
 const utf8Write: (buf: Buffer, s: string, offset: number) => number =
   typeof (Buffer.prototype as Partial<Utf8Writable>).utf8Write === 'function'
     ? (buf, s, offset) => (buf as Utf8Writable).utf8Write(s, offset)
     : (buf, s, offset) => buf.write(s, offset, 'utf8');
+/**
+ * `s` as UTF-8 at `pos`; returns the byte count. Short ASCII strings (every
+ * key and most values) are copied in JS: the native call costs more than the loop.
+ */
+function writeUtf8(out: Buffer, s: string, pos: number): number {
+  const n = s.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[pos + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return utf8Write(out, s, pos);
+}
 
 /**
  * Writes the binary header at `start` of `out` (sized by {@link binaryHeaderBound})
@@ -85,7 +129,7 @@ function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, start: number): nu
   pos = out.writeInt32BE(cmd.opaque, pos);
   pos = out.writeInt32BE(cmd.flag, pos);
   if (cmd.remark !== undefined && cmd.remark.length > 0) {
-    const n = utf8Write(out, cmd.remark, pos + 4);
+    const n = writeUtf8(out, cmd.remark, pos + 4);
     out.writeInt32BE(n, pos);
     pos += 4 + n;
   } else {
@@ -95,11 +139,11 @@ function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, start: number): nu
   pos += 4;
   const ext = cmd.extFields;
   for (const k in ext) {
-    const kn = utf8Write(out, k, pos + 2);
+    const kn = writeUtf8(out, k, pos + 2);
     out.writeInt16BE(kn, pos);
     pos += 2 + kn;
     const v = ext[k]!;
-    const vn = v.length === 0 ? 0 : utf8Write(out, v, pos + 4);
+    const vn = v.length === 0 ? 0 : writeUtf8(out, v, pos + 4);
     out.writeInt32BE(vn, pos);
     pos += 4 + vn;
   }
@@ -140,6 +184,39 @@ export function encodeFramePrefix(cmd: RemotingCommand): Buffer {
   prefix.writeInt32BE(4 + headerLen + bodyLen, 0);
   prefix.writeInt32BE(((cmd.serializeType & 0xff) << 24) | headerLen, 4);
   return prefix;
+}
+
+/**
+ * Writes the frame up to the body (as {@link encodeFramePrefix}) into `out`
+ * at `pos` and returns its length, so a writer can batch frames without a
+ * buffer per frame. When `out` may lack room nothing is written and the
+ * result is minus the room to provide (an upper bound) before calling again.
+ */
+export function encodeFramePrefixInto(cmd: RemotingCommand, out: Buffer, pos: number): number {
+  const bodyLen = cmd.body?.length ?? 0;
+  let headerLen: number;
+  if (cmd.serializeType === SerializeType.ROCKETMQ) {
+    const bound = 8 + binaryHeaderBound(cmd);
+    if (out.length - pos < bound) return -bound;
+    headerLen = writeBinaryHeader(cmd, out, pos + 8);
+  } else {
+    const text = jsonHeaderText(cmd);
+    // A UTF-16 unit takes at most 3 UTF-8 bytes; measuring exactly would cost a pass over the text.
+    const bound = 8 + 3 * text.length;
+    if (out.length - pos < bound) return -bound;
+    headerLen = utf8Write(out, text, pos + 8);
+  }
+  writeInt32(out, pos, 4 + headerLen + bodyLen);
+  writeInt32(out, pos + 4, ((cmd.serializeType & 0xff) << 24) | headerLen);
+  return 8 + headerLen;
+}
+
+/** Big-endian int32 without Buffer's range checks (the callers checked the room). */
+function writeInt32(out: Buffer, pos: number, v: number): void {
+  out[pos] = v >>> 24;
+  out[pos + 1] = v >>> 16;
+  out[pos + 2] = v >>> 8;
+  out[pos + 3] = v;
 }
 
 /** The whole frame, length prefix included, in one buffer. */

@@ -18,6 +18,7 @@ export {
   FrameLengthError,
   encodeHeader,
   encodeFramePrefix,
+  encodeFramePrefixInto,
   encodeFrame,
   decodeCommand,
   decodeFrame,
@@ -442,6 +443,7 @@ export {
   encodeQueryConsumeQueueResponseBody,
   decodeProducerTableInfo,
   encodeProducerTableInfo,
+  BrokerStatsName,
 } from './body/stats.js';
 export type {
   OffsetWrapper,

@@ -44,6 +44,18 @@ describe('frame codec', () => {
     expect(res.opaque).toBe(req.opaque);
   });
 
+  it('round-trips binary header strings of any length and script', () => {
+    const strings = ['', 'a', 'x'.repeat(64), 'y'.repeat(65), 'ü', 'abcü', `${'z'.repeat(63)}ü`, '中文😀', 'ctl\u0001\u0002'];
+    for (const s of strings) {
+      const req = createRequest(RequestCode.SEND_MESSAGE_V2, { [s.length === 0 ? 'empty' : s]: s, k: s }, undefined, { serializeType: SerializeType.ROCKETMQ });
+      const res = createResponse(req, ResponseCode.SUCCESS, s.length === 0 ? undefined : s, { v: s });
+      for (const cmd of [req, res]) {
+        const back = decodeFrame(encodeFrame(cmd));
+        expect(back).toEqual(cmd);
+      }
+    }
+  });
+
   it('writes the JSON header in the order a Java peer writes it', () => {
     const res = createResponse({ opaque: 7, serializeType: SerializeType.JSON }, 0, 'ok', { k: 'v' });
     const bytes = encodeFrame(res);

@@ -26,6 +26,7 @@ import {
   sendHeaderFromV2,
   sendHeaderToV2,
 } from '@rocketmq-ts/protocol';
+import type { SendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
 import type { FieldSpec, HeaderCodec } from '../src/headers/spec.js';
 import { adminHeaderCodecs } from '../src/headers/admin.js';
 import { clientHeaderCodecs } from '../src/headers/client.js';
@@ -223,5 +224,28 @@ describe('send headers', () => {
     expect(Object.keys(encodePullMessageRequestHeader(h, 'declared'))).toEqual([
       'consumerGroup', 'topic', 'queueId', 'queueOffset', 'maxMsgNums', 'sysFlag', 'commitOffset', 'suspendTimeoutMillis', 'subscription', 'subVersion',
     ]);
+  });
+});
+
+describe('header encoding order (cached per set of present fields)', () => {
+  it('emits Java HashMap order for every subset of optional fields, in any sequence of calls', () => {
+    const base = { a: 'PG', b: 'Topic', c: 'TBW102', d: 4, e: 3, f: 0, g: 1795288043157, h: 0, k: false, m: false };
+    const optional = { i: 'UNIQ_KEY\u0001X', j: 2, l: 16, n: 'broker-a' } as const;
+    const names = Object.keys(optional) as Array<keyof typeof optional>;
+    for (let round = 0; round < 2; round++) {
+      for (let subset = 0; subset < 1 << names.length; subset++) {
+        const header: Record<string, unknown> = { ...base };
+        names.forEach((k, bit) => {
+          if ((subset & (1 << bit)) !== 0) header[k] = optional[k];
+        });
+        const declared = encodeSendMessageRequestHeaderV2(header as unknown as SendMessageRequestHeaderV2, 'declared');
+        const java = encodeSendMessageRequestHeaderV2(header as unknown as SendMessageRequestHeaderV2);
+        expect(Object.keys(java)).toEqual(javaHashMapOrder(Object.keys(declared)));
+        expect(Object.keys(declared)).toEqual(Object.keys(declared).slice().sort((x, y) => 'abcdefghijklmn'.indexOf(x) - 'abcdefghijklmn'.indexOf(y)));
+        for (const k of Object.keys(declared)) expect(java[k]).toBe(declared[k]);
+        expect(java['d']).toBe('4');
+        expect(java['k']).toBe('false');
+      }
+    }
   });
 });

@@ -15,7 +15,7 @@ import {
   createOpaque,
   createResponse,
   decodeCommand,
-  encodeFramePrefix,
+  encodeFramePrefixInto,
   isResponse,
   requestCodeName,
 } from '@rocketmq-ts/protocol';
@@ -25,10 +25,10 @@ import type { Channel, ChannelCloseInfo, ChannelCloseReason } from './channel.js
 import { Fifo } from './fifo.js';
 import type { ChannelOptions } from './options.js';
 
-/** Buffers shorter than this are copied into one batch per flush; longer ones are written as they are. */
+/** Bodies shorter than this are copied into the batch with their header; longer ones are written as they are. */
 const COPY_LIMIT = 16 * 1024;
-/** Largest batch built by copying small frames together. */
-const BATCH_LIMIT = 64 * 1024;
+/** Size of the buffer frames are encoded into. */
+const BATCH_SIZE = 64 * 1024;
 /** Queued bytes at which a flush happens at once instead of at the end of the tick. */
 const EARLY_FLUSH_BYTES = 32 * 1024;
 /** How long close() waits for the peer to finish the TCP close before destroying the socket. */
@@ -100,10 +100,20 @@ export class TcpChannel implements Channel {
   private blockedOneways = 0;
   private writableWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
 
-  /** Frames encoded but not yet handed to the socket; `outHead` is the first unwritten. */
+  /** Buffers ready for the socket (sealed batch slices, large bodies); `outHead` is the first unwritten. */
   private out: Buffer[] = [];
   private outHead = 0;
+  /** Bytes in `out` and in the batch's open region. */
   private outBytes = 0;
+  /**
+   * Frames are encoded straight into this buffer; [batchStart, batchLen) is
+   * the open region not yet in `out`. Sealed regions may still be referenced
+   * by the socket, so the buffer is only refilled from 0 once the socket
+   * holds nothing (see flush), else a new one is taken when it is full.
+   */
+  private batch: Buffer | undefined;
+  private batchStart = 0;
+  private batchLen = 0;
   private flushScheduled = false;
   private awaitingDrain = false;
   private unwritable = false;
@@ -240,87 +250,103 @@ export class TcpChannel implements Channel {
     this.out = [];
     this.outHead = 0;
     this.outBytes = 0;
+    this.batch = undefined;
+    this.batchStart = 0;
+    this.batchLen = 0;
     this.socket.destroy();
   }
 
   private enqueueCommand(command: RemotingCommand): RmqError | undefined {
-    let prefix: Buffer;
     try {
-      prefix = encodeFramePrefix(command);
+      // Bytes past batchLen are not ours until counted, so a throw halfway leaves nothing behind.
+      let n = this.batch === undefined ? -1 : encodeFramePrefixInto(command, this.batch, this.batchLen);
+      if (n < 0) {
+        this.newBatch(-n);
+        n = encodeFramePrefixInto(command, this.batch!, 0);
+      }
+      this.batchLen += n;
+      this.outBytes += n;
     } catch (err) {
       return new RmqError(ErrorCode.ARGUMENT, `command ${command.code} cannot be encoded: ${errorMessage(err)}`, { cause: err });
     }
-    this.enqueue(prefix);
     const body = command.body;
-    if (body !== undefined && body.length > 0) this.enqueue(body);
+    if (body !== undefined && body.length > 0) {
+      if (body.length < COPY_LIMIT) {
+        if (this.batch!.length - this.batchLen < body.length) this.newBatch(body.length);
+        this.batch!.set(body, this.batchLen);
+        this.batchLen += body.length;
+        this.outBytes += body.length;
+      } else {
+        this.seal();
+        this.out.push(body);
+        this.outBytes += body.length;
+      }
+    }
+    this.scheduleFlush();
     if (!this.unwritable && this.bufferedBytes >= this.options.writeHighWaterMark) this.becomeUnwritable();
     return undefined;
   }
 
-  private enqueue(buf: Buffer): void {
-    this.out.push(buf);
-    this.outBytes += buf.length;
-    if (this.outBytes >= EARLY_FLUSH_BYTES && !this.awaitingDrain) {
+  /** Seals the open region and continues in a fresh buffer with room for `need` bytes. */
+  private newBatch(need: number): void {
+    this.seal();
+    this.batch = Buffer.allocUnsafeSlow(Math.max(BATCH_SIZE, need));
+    this.batchStart = 0;
+    this.batchLen = 0;
+  }
+
+  /** Moves the batch's open region to `out`. */
+  private seal(): void {
+    if (this.batchLen > this.batchStart) {
+      this.out.push(this.batch!.subarray(this.batchStart, this.batchLen));
+      this.batchStart = this.batchLen;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.awaitingDrain) return;
+    if (this.outBytes >= EARLY_FLUSH_BYTES) {
       // Enough for a full batch: send it now so the peer starts on it while we keep encoding.
       this.flush();
       return;
     }
-    if (!this.flushScheduled && !this.awaitingDrain) {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       // Everything queued during this tick goes out in one write.
       process.nextTick(flushTick, this);
     }
   }
 
-  /** Writes queued frames: small ones copied into batches, large bodies as they are. Stops when the socket is full. */
+  /** Writes what is queued, in order, until the socket's buffer is full. */
   flush(): void {
     this.flushScheduled = false;
     const socket = this.socket;
-    if (this.awaitingDrain || this.outHead === this.out.length || socket.destroyed) return;
+    if (this.awaitingDrain || socket.destroyed) return;
+    this.seal();
+    if (this.outHead === this.out.length) return;
     const out = this.out;
     const end = out.length;
     let i = this.outHead;
     let ok = true;
     // While unwritable, learn when the kernel took the bytes: 'drain' only follows a write that returned false.
     const written = this.unwritable ? this.onWritten : undefined;
-    socket.cork();
+    if (end - i > 1) socket.cork();
     while (ok && i < end) {
-      const first = out[i]!;
-      if (first.length >= COPY_LIMIT) {
-        ok = socket.write(first, written);
-        this.outBytes -= first.length;
-        i++;
-        continue;
-      }
-      let j = i;
-      let size = 0;
-      while (j < end && size < BATCH_LIMIT) {
-        const len = out[j]!.length;
-        if (len >= COPY_LIMIT) break;
-        size += len;
-        j++;
-      }
-      let chunk: Buffer;
-      if (j - i === 1) {
-        chunk = first;
-      } else {
-        chunk = Buffer.allocUnsafe(size);
-        let pos = 0;
-        for (let k = i; k < j; k++) {
-          const b = out[k]!;
-          chunk.set(b, pos);
-          pos += b.length;
-        }
-      }
-      ok = socket.write(chunk, written);
-      this.outBytes -= size;
-      i = j;
+      const b = out[i]!;
+      ok = socket.write(b, written);
+      this.outBytes -= b.length;
+      i++;
     }
-    socket.uncork();
+    if (end - this.outHead > 1) socket.uncork();
     this.activity = true;
     if (i === end) {
       out.length = 0;
       this.outHead = 0;
+      // The kernel took everything: nothing references the batch any more, so it is filled again from its start.
+      if (socket.writableLength === 0) {
+        this.batchStart = 0;
+        this.batchLen = 0;
+      }
     } else if (i > 1024 && i * 2 > end) {
       this.out = out.slice(i);
       this.outHead = 0;
@@ -338,7 +364,7 @@ export class TcpChannel implements Channel {
 
   /** Used when closing: everything to the socket regardless of its buffer. */
   private flushAll(): void {
-    while (this.outHead < this.out.length && !this.socket.destroyed) {
+    while ((this.outHead < this.out.length || this.batchLen > this.batchStart) && !this.socket.destroyed) {
       this.awaitingDrain = false;
       this.flush();
     }
@@ -493,6 +519,11 @@ export class TcpChannel implements Channel {
     if (this.activity) {
       this.activity = false;
       this.lastActivityAt = now;
+    } else if (this.batch !== undefined && this.batchLen === this.batchStart && this.outHead === this.out.length) {
+      // Quiet since the last sweep: an idle connection keeps no batch memory.
+      this.batch = undefined;
+      this.batchStart = 0;
+      this.batchLen = 0;
     }
     if (this.pending.size > 0 && now >= this.nextDeadline) this.expirePending(now);
     if (this.blockedOneways > 0) this.expireBlockedOneways(now);
@@ -545,6 +576,9 @@ export class TcpChannel implements Channel {
     this.out = [];
     this.outHead = 0;
     this.outBytes = 0;
+    this.batch = undefined;
+    this.batchStart = 0;
+    this.batchLen = 0;
     const info = this.closeInfo;
     this.resolveClosed(info);
     this.host.channelClosed(this, info);

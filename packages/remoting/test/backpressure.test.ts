@@ -205,6 +205,68 @@ describe('write batching', () => {
     expect(received.map((c) => c.extFields['i'])).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
   });
 
+  it('keeps every frame intact across ticks of mixed small and large bodies while the encode buffer is reused', async () => {
+    const { channel, received } = await channelToRawServer();
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const sizes: number[] = [];
+    for (let i = 0; i < 3000; i++) sizes.push(i % 97 === 0 ? 20 * KiB + rand(1000) : rand(10) === 0 ? 0 : rand(3000));
+    let sent = 0;
+    for (let tick = 0; sent < sizes.length; tick++) {
+      const n = 1 + rand(80);
+      for (let k = 0; k < n && sent < sizes.length; k++, sent++) {
+        void channel.invokeOneway(createRequest(RequestCode.HEART_BEAT, { i: String(sent) }, Buffer.alloc(sizes[sent]!, sent % 251)));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => received.length === sizes.length, 20_000, 'all frames');
+    received.forEach((c, i) => {
+      expect(c.extFields['i']).toBe(String(i));
+      const body = c.body ?? Buffer.alloc(0);
+      expect(body.length).toBe(sizes[i]);
+      expect(body.every((b) => b === i % 251)).toBe(true);
+    });
+  });
+
+  it('keeps every frame intact when writes back up behind a paused peer', async () => {
+    const raw = await rawServer();
+    cleanups.push(() => raw.close());
+    const socket = net.connect({ host: LOOPBACK, port: raw.port });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const channel = new TcpChannel(
+      socket,
+      { dispatch: () => undefined, channelIdle: () => undefined, channelClosed: () => undefined },
+      { ...defaultRemotingClientOptions(), writeHighWaterMark: 64 * 1024 * 1024 },
+      silentLogger,
+    );
+    cleanups.push(() => channel.close());
+    await waitFor(() => raw.sockets.length === 1);
+    const peer = raw.sockets[0]!;
+    peer.pause();
+    const count = 4000;
+    for (let i = 0; i < count; i++) {
+      void channel.invokeOneway(createRequest(RequestCode.HEART_BEAT, { i: String(i) }, Buffer.alloc(1000 + (i % 7) * 300, i % 251)));
+      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(socket.writableLength).toBeGreaterThan(0); // the kernel's buffers are full: later batches must not overwrite queued ones
+    const received: RemotingCommand[] = [];
+    const decoder = new FrameDecoder(64 * 1024 * 1024);
+    peer.on('data', (chunk: Buffer) => {
+      decoder.push(chunk);
+      for (let f = decoder.next(); f !== undefined; f = decoder.next()) received.push(decodeCommand(f));
+    });
+    peer.resume();
+    await waitFor(() => received.length === count, 20_000, 'all frames');
+    received.forEach((c, i) => {
+      expect(c.extFields['i']).toBe(String(i));
+      expect(c.body!.length).toBe(1000 + (i % 7) * 300);
+      expect(c.body!.every((b) => b === i % 251)).toBe(true);
+    });
+  });
+
   it('writes a large body as the caller passed it, without copying', async () => {
     const { socket, channel, received } = await channelToRawServer();
     const write = vi.spyOn(socket, 'write');

@@ -41,7 +41,6 @@ export type {
   DataVersion,
   TopicConfig,
   TopicConfigTable,
-  SubscriptionGroupConfig,
   SubscriptionGroupTable,
   ConsumerOffsetTable,
   DelayOffsetTable,

@@ -9,6 +9,7 @@
  *   await b.close(); await ns.close();
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker, type BrokerConfig, type BrokerInit } from '@rocketmq-ts/broker';
@@ -58,6 +59,19 @@ export async function startNameServer(init: NameServerInit = {}): Promise<Starte
   };
 }
 
+/** A port nothing on 127.0.0.1 listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port from the OS');
+  return address.port;
+}
+
 export interface StartBrokerOptions {
   /** NameServers to register with ("a:1;b:2"); none when omitted. */
   readonly namesrvAddr?: string;
@@ -99,6 +113,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Sta
   const dir = options.dir ?? t!.dir;
   const config: Partial<BrokerConfig> = { ...testBrokerConfig(dir), ...options.config };
   if (options.namesrvAddr !== undefined) config.namesrvAddr = options.namesrvAddr;
+  // With a fixed port (a restart on the same address) the HA port defaults to listenPort + 1, which on a busy
+  // machine can be another socket's ephemeral port: take a free one unless the test chose.
+  if ((config.listenPort ?? 0) !== 0 && config.haListenPort === undefined) config.haListenPort = await freePort();
   const init: BrokerInit = { ...options.init, config };
   const broker = new Broker(options.logger === undefined ? init : { ...init, logger: options.logger });
   try {

@@ -168,7 +168,6 @@ export function defineHeader<T extends object>(
   check?: (header: T) => readonly [field: keyof T & string, message: string] | undefined,
 ): HeaderCodec<T> {
   const fields = Object.entries(spec as Record<string, FieldSpec>) as ReadonlyArray<readonly [string, FieldSpec]>;
-  const orderCache = new Map<string, string[]>();
 
   function decode(ext: Readonly<Record<string, string>>): T {
     const out: Record<string, unknown> = {};
@@ -194,7 +193,47 @@ export function defineHeader<T extends object>(
     return header;
   }
 
+  // Presence bitmask -> field indexes in Java's HashMap order; one integer key instead of a joined string.
+  const javaOrderByMask = new Map<number, readonly number[]>();
+  const maskable = fields.length <= 30;
+
+  function javaOrder(mask: number): readonly number[] {
+    let order = javaOrderByMask.get(mask);
+    if (order === undefined) {
+      const present: string[] = [];
+      for (let i = 0; i < fields.length; i++) if ((mask & (1 << i)) !== 0) present.push(fields[i]![0]);
+      const index = new Map(fields.map(([key], i) => [key, i] as const));
+      order = javaHashMapOrder(present).map((key) => index.get(key)!);
+      javaOrderByMask.set(mask, order);
+    }
+    return order;
+  }
+
   function encode(header: T, order: HeaderKeyOrder = 'java'): Record<string, string> {
+    if (!maskable) return encodeUncached(header, order);
+    const h = header as Record<string, unknown>;
+    const values: Array<string | undefined> = new Array<string | undefined>(fields.length);
+    let mask = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const [key, f] = fields[i]!;
+      let v = h[key];
+      if (v === undefined || v === null) {
+        if (f.presence === 'primitive') v = primitiveDefault(f.type);
+        else continue;
+      }
+      values[i] = formatValue(f.type, v);
+      mask |= 1 << i;
+    }
+    const out: Record<string, string> = {};
+    if (order === 'java') {
+      for (const i of javaOrder(mask)) out[fields[i]![0]] = values[i]!;
+    } else {
+      for (let i = 0; i < fields.length; i++) if ((mask & (1 << i)) !== 0) out[fields[i]![0]] = values[i]!;
+    }
+    return out;
+  }
+
+  function encodeUncached(header: T, order: HeaderKeyOrder): Record<string, string> {
     const h = header as Record<string, unknown>;
     const present: string[] = [];
     const values = new Map<string, string>();
@@ -207,16 +246,7 @@ export function defineHeader<T extends object>(
       present.push(key);
       values.set(key, formatValue(f.type, v));
     }
-    let keys = present;
-    if (order === 'java') {
-      const cacheKey = present.join('\u0000');
-      let cached = orderCache.get(cacheKey);
-      if (cached === undefined) {
-        cached = javaHashMapOrder(present);
-        orderCache.set(cacheKey, cached);
-      }
-      keys = cached;
-    }
+    const keys = order === 'java' ? javaHashMapOrder(present) : present;
     const out: Record<string, string> = {};
     for (const k of keys) out[k] = values.get(k)!;
     return out;

@@ -11,6 +11,16 @@ export function bytesToHex(buf: Uint8Array, start = 0, end = buf.length): string
   return out;
 }
 
+/** A non-negative safe integer as 16 hex digits (a Java long's 8 bytes) without a buffer. */
+export function uint53ToHex16(v: number): string {
+  const hi = Math.floor(v / 4294967296);
+  const lo = v >>> 0;
+  return (
+    BYTE_HEX[hi >>> 24]! + BYTE_HEX[(hi >>> 16) & 255]! + BYTE_HEX[(hi >>> 8) & 255]! + BYTE_HEX[hi & 255]! +
+    BYTE_HEX[lo >>> 24]! + BYTE_HEX[(lo >>> 16) & 255]! + BYTE_HEX[(lo >>> 8) & 255]! + BYTE_HEX[lo & 255]!
+  );
+}
+
 function nibble(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 65 && c <= 70) return c - 55;

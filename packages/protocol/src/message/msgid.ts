@@ -12,16 +12,34 @@
  * uppercase hex: 32 characters for IPv4, 56 for IPv6.
  */
 import { ErrorCode, RmqError } from '@rocketmq-ts/common';
-import { bytesToHex, hexToBytes } from './hex.js';
+import { bytesToHex, hexToBytes, uint53ToHex16 } from './hex.js';
 import { IPV4_HOST_LENGTH, encodeHostCached, readHost } from './host.js';
 import { readInt64BE, writeInt64BE } from './int64.js';
 
 /** Offset msgId for a record stored at `commitLogOffset` on `storeHost` ("ip:port" or its bytes). */
 export function createOffsetMsgId(storeHost: string | Buffer, commitLogOffset: number): string {
   const host = typeof storeHost === 'string' ? encodeHostCached(storeHost) : storeHost;
+  if (Number.isSafeInteger(commitLogOffset) && commitLogOffset >= 0) return hostHex(host) + uint53ToHex16(commitLogOffset);
   const tail = Buffer.allocUnsafe(8);
   writeInt64BE(tail, 0, commitLogOffset);
   return bytesToHex(host) + bytesToHex(tail);
+}
+
+/** The last host's bytes and hex: a broker makes every msgId with the same store host. */
+const lastHost = Buffer.alloc(16);
+let lastHostLength = -1;
+let lastHostHex = '';
+
+function hostHex(host: Buffer): string {
+  let same = host.length === lastHostLength;
+  for (let i = 0; same && i < host.length; i++) same = host[i] === lastHost[i];
+  if (!same) {
+    if (host.length > lastHost.length) return bytesToHex(host);
+    host.copy(lastHost);
+    lastHostLength = host.length;
+    lastHostHex = bytesToHex(host);
+  }
+  return lastHostHex;
 }
 
 export interface OffsetMsgId {

@@ -22,6 +22,24 @@ describe('offset msgId', () => {
     expect(decodeOffsetMsgId(v6)).toEqual({ address: '[2001:db8:0:0:0:0:0:1]:10911', offset: 7 });
   });
 
+  it('encodes every offset as the 8 bytes Java writes, whichever host came before', () => {
+    const offsets = [0, 1, 255, 256, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 433858845551, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER];
+    const hosts = ['10.218.145.166:10700', '[2001:db8::1]:10911', '127.0.0.1:10911', encodeHost('127.0.0.2:10911'), '10.218.145.166:10700'];
+    for (const host of hosts) {
+      const hostBytes = typeof host === 'string' ? encodeHost(host) : host;
+      for (const o of offsets) {
+        const tail = Buffer.alloc(8);
+        tail.writeBigInt64BE(BigInt(o));
+        expect(createOffsetMsgId(host, o)).toBe(Buffer.concat([hostBytes, tail]).toString('hex').toUpperCase());
+      }
+    }
+    // A host buffer changed in place is not mistaken for the previous one.
+    const mutable = encodeHost('10.0.0.1:1');
+    expect(createOffsetMsgId(mutable, 1)).toBe('0A0000010000000100000000000000' + '01');
+    mutable[3] = 2;
+    expect(createOffsetMsgId(mutable, 1)).toBe('0A0000020000000100000000000000' + '01');
+  });
+
   it('rejects ids of the wrong length or with non-hex digits', () => {
     expect(() => decodeOffsetMsgId('ABC')).toThrow(/32 or 56/);
     expect(() => decodeOffsetMsgId('ZZDA91A6000029CC0000006504009B6F')).toThrow(/not hex/);
