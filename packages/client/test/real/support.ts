@@ -120,12 +120,11 @@ export async function realCluster(options: ClusterOptions = {}): Promise<RealClu
     const name = `broker-${String.fromCharCode(97 + i)}`;
     const dir = await tempDir('rmq-client-it-');
     onCleanup(() => dir.remove());
-    const launch = (port: number, extra: Readonly<Partial<BrokerConfig>>, haListenPort = 0): Promise<StartedBroker> =>
-      startBroker({ namesrvAddr: ns.address, dir: dir.dir, config: { brokerName: name, ...TEST_BROKER_CONFIG, ...options.config, listenPort: port, haListenPort, ...extra } });
+    // On a restart with the fixed listenPort, testkit picks a free HA port (listenPort + 1 may be taken).
+    const launch = (port: number, extra: Readonly<Partial<BrokerConfig>>): Promise<StartedBroker> =>
+      startBroker({ namesrvAddr: ns.address, dir: dir.dir, config: { brokerName: name, ...TEST_BROKER_CONFIG, ...options.config, listenPort: port, ...extra } });
     let current = await launch(0, {});
     const port = current.broker.port;
-    // A restart keeps both ports: with a fixed listenPort the HA port would default to listenPort + 1, which may be taken.
-    const haListenPort = Number(current.broker.haServerAddr.split(':')[1]);
     let running = true;
     const b: RealBroker = {
       name,
@@ -143,7 +142,7 @@ export async function realCluster(options: ClusterOptions = {}): Promise<RealClu
       },
       start: async (extra = {}) => {
         if (running) return;
-        current = await launch(port, extra, haListenPort);
+        current = await launch(port, extra);
         running = true;
       },
       restart: async (extra = {}) => {
