@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { ConsumeConcurrentlyStatus, PushConsumer } from '@rocketmq-ts/client';
 import type { MessageSelector } from '@rocketmq-ts/client';
 import { type BenchOutput, type RunLimits, RunClock, every, seconds, topicNames } from './common.js';
-import { Latency, consumerLine, round3, summaryLine } from './stats.js';
+import { Latency, consumerLine, cpuPerMessage, round3, summaryLine } from './stats.js';
 
 export interface ConsumerBenchOptions extends RunLimits {
   readonly namesrv: string;
@@ -58,6 +58,7 @@ export async function runConsumerBench(o: ConsumerBenchOptions, io: BenchOutput)
       `expression: ${o.expressionFile ?? null}, msgTraceEnable: false, aclEnable: false\n`,
   );
 
+  const cpuAtStart = process.cpuUsage();
   const clock = new RunClock(o);
   const interval = new Window();
   const total = new Window();
@@ -147,6 +148,7 @@ export async function runConsumerBench(o: ConsumerBenchOptions, io: BenchOutput)
     failed: total.failed,
     b2c: figures(total.b2c),
     s2c: figures(total.s2c),
+    clientCpuUsPerMsg: round3(cpuPerMessage(process.cpuUsage(cpuAtStart), seen)),
   };
   io.out(`${summaryLine(summary)}\n`);
   return summary;

@@ -22,7 +22,7 @@ import {
   seconds,
   topicNames,
 } from './common.js';
-import { Latency, batchLine, producerLine, round3, summaryLine } from './stats.js';
+import { Latency, batchLine, cpuPerMessage, producerLine, round3, summaryLine } from './stats.js';
 
 export interface ProducerBenchOptions extends RunLimits {
   readonly namesrv: string;
@@ -100,6 +100,7 @@ export async function runProducerBench(kind: ProducerBenchKind, o: ProducerBench
   });
   await producer.start();
 
+  const cpuAtStart = process.cpuUsage();
   const clock = new RunClock(o);
   const pacer = new Pacer(o.rate);
   const interval = new Window();
@@ -116,8 +117,10 @@ export async function runProducerBench(kind: ProducerBenchKind, o: ProducerBench
     issued++;
     return true;
   };
+  let completedMessages = 0;
   const finished = (): void => {
     completed++;
+    completedMessages += perSend;
     if (o.quantity > 0 && completed >= o.quantity) clock.stop();
   };
   const onOk = (begin: number, messages: number): void => {
@@ -265,6 +268,8 @@ export async function runProducerBench(kind: ProducerBenchKind, o: ProducerBench
     p50Ms: round3(p.p50),
     p99Ms: round3(p.p99),
     p999Ms: round3(p.p999),
+    // This process's CPU (the client side) per message over the whole run, warm-up included.
+    clientCpuUsPerMsg: round3(cpuPerMessage(process.cpuUsage(cpuAtStart), completedMessages)),
   };
   io.out(`${summaryLine(summary)}\n`);
   return summary;

@@ -162,3 +162,8 @@ export function round3(v: number): number {
 export function summaryLine(summary: Readonly<Record<string, unknown>>): string {
   return JSON.stringify(summary);
 }
+
+/** Microseconds of CPU (user + system) per message; 0 when nothing was done. */
+export function cpuPerMessage(cpu: NodeJS.CpuUsage, messages: number): number {
+  return messages === 0 ? 0 : (cpu.user + cpu.system) / messages;
+}
