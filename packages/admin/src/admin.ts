@@ -183,27 +183,6 @@ export interface PullOptions {
   readonly consumerGroup?: string;
 }
 
-/** Statistic names of VIEW_BROKER_STATS_DATA (Java's Stats); keys are a topic, "topic@group" or "queueId@topic@group". */
-export const BrokerStatsName = {
-  QUEUE_PUT_NUMS: 'QUEUE_PUT_NUMS',
-  QUEUE_PUT_SIZE: 'QUEUE_PUT_SIZE',
-  QUEUE_GET_NUMS: 'QUEUE_GET_NUMS',
-  QUEUE_GET_SIZE: 'QUEUE_GET_SIZE',
-  TOPIC_PUT_NUMS: 'TOPIC_PUT_NUMS',
-  TOPIC_PUT_SIZE: 'TOPIC_PUT_SIZE',
-  GROUP_GET_NUMS: 'GROUP_GET_NUMS',
-  GROUP_GET_SIZE: 'GROUP_GET_SIZE',
-  SNDBCK_PUT_NUMS: 'SNDBCK_PUT_NUMS',
-  BROKER_PUT_NUMS: 'BROKER_PUT_NUMS',
-  BROKER_GET_NUMS: 'BROKER_GET_NUMS',
-  GROUP_GET_FROM_DISK_NUMS: 'GROUP_GET_FROM_DISK_NUMS',
-  GROUP_GET_FROM_DISK_SIZE: 'GROUP_GET_FROM_DISK_SIZE',
-  BROKER_GET_FROM_DISK_NUMS: 'BROKER_GET_FROM_DISK_NUMS',
-  BROKER_GET_FROM_DISK_SIZE: 'BROKER_GET_FROM_DISK_SIZE',
-  GROUP_GET_LATENCY: 'GROUP_GET_LATENCY',
-} as const;
-export type BrokerStatsName = (typeof BrokerStatsName)[keyof typeof BrokerStatsName];
-
 /** StatsAllSubCommand.compute24HourSum: the day's sum, else the hour's, else the minute's. */
 export function compute24HourSum(data: BrokerStatsData): number {
   if (data.statsDay.sum !== 0) return data.statsDay.sum;

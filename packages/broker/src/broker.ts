@@ -33,6 +33,7 @@ import {
 import {
   BrokerConfigFiles,
   DefaultMessageStore,
+  type HARuntimeInfo,
   type MessageArrivalEvent,
   type MessageStore,
   type MessageStoreOptions,
@@ -46,6 +47,7 @@ import { type BrokerConfig, resolveBrokerConfig, splitNamesrvAddr } from './conf
 import type { BrokerContext, DelayDelivery, TransactionService } from './context.js';
 import { BrokerFeatures } from './features.js';
 import { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
+import { BrokerReplication } from './ha/broker-replication.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
@@ -161,6 +163,7 @@ export class Broker implements BrokerContext {
   private readonly outer: BrokerOuterAPI;
   private readonly pools: Record<'send' | 'pull' | 'query' | 'clientManage' | 'heartbeat' | 'consumerManage' | 'admin' | 'endTransaction' | 'reply', RequestPool>;
   private readonly pullProcessor: PullMessageProcessor;
+  private readonly replication: BrokerReplication;
   private server: RemotingServer | undefined;
   private vipServer: RemotingServer | undefined;
   private storeImpl: DefaultMessageStore | undefined;
@@ -241,6 +244,15 @@ export class Broker implements BrokerContext {
     this.delayDelivery = init.delayDelivery ?? this.features.schedule;
     this.transactions = init.transactions ?? this.features.transactions;
     this.pullProcessor = new PullMessageProcessor(this);
+    this.replication = new BrokerReplication({
+      config,
+      logger: this.baseLog,
+      topics: this.topics,
+      groups: this.groups,
+      offsets: this.offsets,
+      files: this.files,
+      brokerAddr: () => this.brokerAddr,
+    });
     this.pullHold = new PullRequestHoldService({
       maxOffset: (topic, queueId) => this.store.getMaxOffsetInQueue(topic, queueId),
       // Not from inside the store's dispatch: the woken pull reads the store.
@@ -278,10 +290,26 @@ export class Broker implements BrokerContext {
     return this.brokerAddr;
   }
 
-  /** brokerIP2:haListenPort (listenPort+1 unless set), registered for slaves. */
+  /** brokerIP2:haListenPort (listenPort+1 unless set; the port bound once started), registered for slaves. */
   get haServerAddr(): string {
-    const ha = this.config.haListenPort > 0 ? this.config.haListenPort : this.boundPort + 1;
+    const bound = this.replication.haListenPort;
+    const ha = bound > 0 ? bound : this.config.haListenPort > 0 ? this.config.haListenPort : this.boundPort + 1;
     return `${this.config.brokerIP2}:${ha}`;
+  }
+
+  /** Replication state: slaves, acks, lag (on a master); the master connection (on a slave). Undefined before start. */
+  haRuntimeInfo(): HARuntimeInfo | undefined {
+    return this.replication.haRuntimeInfo();
+  }
+
+  /** The store's HA service while running (tools and benchmarks). */
+  get haService(): BrokerReplication['service'] {
+    return this.replication.service;
+  }
+
+  /** A slave's config sync (SlaveSynchronize); undefined on a master. */
+  get slaveSynchronize(): BrokerReplication['slaveSync'] {
+    return this.replication.slaveSync;
   }
 
   get isRunning(): boolean {
@@ -322,6 +350,7 @@ export class Broker implements BrokerContext {
       out['commitLogMaxOffset'] = String(this.storeImpl.getMaxPhyOffset());
       this.features.buildRunningStats(out);
     }
+    Object.assign(out, this.replication.runtimeInfo());
     return out;
   }
 
@@ -363,6 +392,7 @@ export class Broker implements BrokerContext {
       store.setMessageArrivalListener((e) => this.onMessageArrival(e));
       await store.start();
       this.storeImpl = store;
+      await this.replication.start(store, this.boundPort);
       await this.features.start();
 
       this.registerProcessors(server, false);
@@ -408,6 +438,7 @@ export class Broker implements BrokerContext {
     for (const p of Object.values(this.pools)) p.rejectAll('[SHUTDOWN]broker is shutting down');
     this.pullHold.shutdown();
     await Promise.all([this.server?.close(), this.vipServer?.close()]);
+    await this.replication.close();
     if (this.storeImpl !== undefined) await this.features.shutdown();
     await this.storeImpl?.shutdown();
     await this.offsets.persist(true);
@@ -663,6 +694,7 @@ export class Broker implements BrokerContext {
     const first = results[0];
     if (first !== undefined) {
       this.lastRegisterResult = first;
+      this.replication.onRegisterResult(first);
       // An absent or empty ORDER_TOPIC_CONFIG leaves the order flags alone (Java gets null then).
       if (checkOrderConfig && first.kvTable.table.size > 0) this.topics.updateOrderTopicConfig(first.kvTable);
     }

@@ -131,6 +131,8 @@ export const brokerConfigSchema = {
   haTransferBatchSize: { type: 'int', default: 32768, min: 1024 },
   haSlaveFallbehindMax: { type: 'int', default: 268435456, min: 0 },
   slaveTimeout: { type: 'int', default: 3000, min: 1 },
+  haConnectRetryInterval: { type: 'int', default: 5000, min: 10, doc: 'rocketmq-ts: ms a slave waits before connecting to its master again after a failed or refused connection (Java: 5 s, fixed)' },
+  slaveSynchronizeInterval: { type: 'int', default: 10000, min: 100, doc: 'rocketmq-ts: ms between a slave\'s copies of its master\'s topics, groups and offsets (Java: 10 s, fixed)' },
 
   // --- network (NettyServerConfig; BrokerStartup sets listenPort to 10911)
   listenPort: { type: 'int', default: 10911, min: 0, max: 65535 },

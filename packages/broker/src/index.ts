@@ -51,7 +51,6 @@ export { decodeQueryCorrectionOffsetHeader, encodeQueryCorrectionOffsetHeader } 
 export type { QueryCorrectionOffsetHeader } from './processor/admin/groups.js';
 export {
   BrokerStatsManager,
-  BrokerStatsName,
   CommercialStatsType,
   COMMERCIAL_OWNER,
   defaultStatsSamplingIntervals,

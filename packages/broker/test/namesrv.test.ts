@@ -53,7 +53,8 @@ describe('NameServer registration', () => {
       brokerAddr: b.address,
       clusterName: 'C9',
       brokerId: 0,
-      haServerAddr: `127.0.0.1:${b.broker.port + 1}`,
+      // listenPort 0: the HA port is any free one too, and the registered address says which.
+      haServerAddr: b.broker.haServerAddr,
       compressed: false,
     });
     const body = decodeRegisterBrokerBody(reg.body!, false);

@@ -40,7 +40,7 @@ async function ns(): Promise<StartedNameServer> {
   return n;
 }
 
-/** A port free a moment ago whose VIP neighbour (port-2) is free too. */
+/** A port free a moment ago whose VIP neighbour (port-2) and HA neighbour (port+1) are free too. */
 async function freePort(): Promise<number> {
   const listen = (port: number): Promise<net.Server | undefined> =>
     new Promise((res) => {
@@ -52,11 +52,11 @@ async function freePort(): Promise<number> {
     const s = (await listen(0))!;
     const port = (s.address() as net.AddressInfo).port;
     const vip = port > 2 ? await listen(port - 2) : undefined;
+    const ha = port < 65535 ? await listen(port + 1) : undefined;
     await new Promise<void>((r) => s.close(() => r()));
-    if (vip !== undefined) {
-      await new Promise<void>((r) => vip.close(() => r()));
-      return port;
-    }
+    if (vip !== undefined) await new Promise<void>((r) => vip.close(() => r()));
+    if (ha !== undefined) await new Promise<void>((r) => ha.close(() => r()));
+    if (vip !== undefined && ha !== undefined) return port;
   }
 }
 

@@ -7,9 +7,9 @@
  */
 import { ErrorCode, RmqError, errorMessage, isRmqError } from '@rocketmq-ts/common';
 import type { Logger } from '@rocketmq-ts/common';
-import { ResponseCode, buildPullSysFlag, messageQueueKey } from '@rocketmq-ts/protocol';
+import { MixAll, ResponseCode, buildPullSysFlag, messageQueueKey } from '@rocketmq-ts/protocol';
 import type { ConsumerData, ConsumerRunningInfo, MessageQueue, SubscriptionData } from '@rocketmq-ts/protocol';
-import { argumentError, stateError } from './errors.js';
+import { argumentError, noRouteError, stateError } from './errors.js';
 import { buildSubscriptionData } from './filter.js';
 import type { MessageSelector } from './filter.js';
 import { ClientInstance } from './instance.js';
@@ -55,6 +55,8 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
   private mode: 'NONE' | 'SUBSCRIBE' | 'ASSIGN' = 'NONE';
   private readonly subscriptions = new Map<string, SubscriptionData>();
   private readonly assigned = new Map<string, Assigned>();
+  /** The broker id each queue's last pull response suggested (Java's PullAPIWrapper.pullFromWhichNodeTable). */
+  private readonly pullFromWhichNode = new Map<string, number>();
   private readonly cache: CachedBatch[] = [];
   private readonly pollWaiters = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -476,7 +478,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
     const sub = this.subscriptions.get(a.mq.topic) ?? buildSubscriptionData(a.mq.topic, '*', 0);
     const instance = this.instance!;
     try {
-      const addr = await instance.brokerAddrForRead(a.mq);
+      const addr = await this.brokerAddrForPull(a.mq);
       const raw = await instance.pullMessage(
         addr,
         {
@@ -497,6 +499,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
         o.consumerTimeoutMillisWhenSuspend,
       );
       if (!alive()) return;
+      this.pullFromWhichNode.set(messageQueueKey(a.mq), raw.suggestWhichBrokerId);
       if (raw.status === 'FOUND') {
         const msgs = processPullBody(raw, a.mq, sub);
         if (msgs.length > 0) {
@@ -515,6 +518,23 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
       this.log.warn({ mq: a.mq, err: errorMessage(err) }, 'pull failed');
       again(flow ? 20 : PULL_TIME_DELAY_MILLS_ON_EXCEPTION);
     }
+  }
+
+  /**
+   * Where to pull a queue from: the broker its last response suggested (the
+   * master unless it pointed to a slave), else any broker of that name (a
+   * slave when the master left the route), as Java's pullKernelImpl.
+   */
+  private async brokerAddrForPull(mq: MessageQueue): Promise<string> {
+    const instance = this.instance!;
+    const id = this.pullFromWhichNode.get(messageQueueKey(mq)) ?? MixAll.MASTER_ID;
+    let found = instance.findBrokerAddressInSubscribe(mq.brokerName, id, false);
+    if (found === undefined) {
+      await instance.updateTopicRouteInfoFromNameServer(mq.topic).catch(() => false);
+      found = instance.findBrokerAddressInSubscribe(mq.brokerName, id, false);
+    }
+    if (found === undefined) throw noRouteError(`The broker[${mq.brokerName}] not exist`);
+    return found.addr;
   }
 
   private async nextPullOffset(a: Assigned): Promise<number> {

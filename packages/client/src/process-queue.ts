@@ -4,6 +4,7 @@
  * plus counts and bytes for flow control, and for orderly consumption the
  * batch being consumed (commit/rollback).
  */
+import type { ProcessQueueInfo } from '@rocketmq-ts/protocol';
 import type { MutableReceivedMessage } from './message.js';
 
 /**
@@ -286,22 +287,7 @@ export class ProcessQueue {
   }
 
   /** Snapshot for GET_CONSUMER_RUNNING_INFO. */
-  info(commitOffset: number): {
-    commitOffset: number;
-    cachedMsgMinOffset: number;
-    cachedMsgMaxOffset: number;
-    cachedMsgCount: number;
-    cachedMsgSizeInMiB: number;
-    transactionMsgMinOffset: number;
-    transactionMsgMaxOffset: number;
-    transactionMsgCount: number;
-    locked: boolean;
-    tryUnlockTimes: number;
-    lastLockTimestamp: number;
-    droped: boolean;
-    lastPullTimestamp: number;
-    lastConsumeTimestamp: number;
-  } {
+  info(commitOffset: number): ProcessQueueInfo {
     const cMin = this.consumingOrderly.firstKey();
     const cMax = this.consumingOrderly.lastKey();
     return {

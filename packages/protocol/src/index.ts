@@ -442,6 +442,7 @@ export {
   encodeQueryConsumeQueueResponseBody,
   decodeProducerTableInfo,
   encodeProducerTableInfo,
+  BrokerStatsName,
 } from './body/stats.js';
 export type {
   OffsetWrapper,

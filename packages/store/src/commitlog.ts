@@ -2,7 +2,7 @@
  * The CommitLog: one append-only log of stored-message records in segment
  * files named by their 20-digit start offset.
  *
- * Write path (Node has no mmap; see docs/ARCHITECTURE-store.md):
+ * Write path (Node has no mmap; see docs/architecture/store.md):
  *   put ──encode──▶ in-memory chunk (offsets, queue offset and store time
  *   assigned here, synchronously, in arrival order)
  *        ──one positional write(v) per event-loop turn──▶ page cache
@@ -797,6 +797,12 @@ export class CommitLog {
    * end anywhere, even inside a record. Resolves true once written.
    */
   appendRaw(startOffset: number, data: Buffer): Promise<boolean> {
+    // An empty log takes the master's offset if it starts a segment: a new
+    // slave copies from the start of the master's last segment (Java's
+    // getLastMappedFile(startOffset) creates the file there).
+    if (this.segments.length === 0 && this.maxOffset === 0 && startOffset > 0 && startOffset % this.segmentSize === 0) {
+      this.resetOffsets(startOffset);
+    }
     if (startOffset !== this.maxOffset) {
       this.log.warn({ startOffset, maxOffset: this.maxOffset }, 'appendToCommitLog at an offset that is not the end of the log');
       return Promise.resolve(false);

@@ -17,7 +17,7 @@
 import { dirname, join } from 'node:path';
 import type { Logger } from '@rocketmq-ts/common';
 import { ErrorCode, RmqError, errorMessage, silentLogger } from '@rocketmq-ts/common';
-import { type JsonValue, parseRmqJson, stringifyRmqJson } from '@rocketmq-ts/protocol';
+import { type JsonValue, type SubscriptionGroupConfig, parseRmqJson, stringifyRmqJson } from '@rocketmq-ts/protocol';
 import { type StoreFs, nodeStoreFs, writeFully } from './fs.js';
 import { storePaths } from './paths.js';
 
@@ -103,19 +103,6 @@ export interface TopicConfig {
 export interface TopicConfigTable {
   topicConfigTable: Record<string, TopicConfig>;
   dataVersion: DataVersion;
-}
-
-/** SubscriptionGroupConfig.java. */
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
 }
 
 export interface SubscriptionGroupTable {

@@ -10,6 +10,7 @@ export type {
   MessageArrivalEvent,
   MessageArrivalListener,
   ReplicaWaiter,
+  CommitLogWrittenListener,
   TagsCodeCalculator,
   QueryMessageResult,
 } from './types.js';
@@ -40,8 +41,31 @@ export type {
   DataVersion,
   TopicConfig,
   TopicConfigTable,
-  SubscriptionGroupConfig,
   SubscriptionGroupTable,
   ConsumerOffsetTable,
   DelayOffsetTable,
 } from './config-file.js';
+export { DefaultHAService } from './ha/service.js';
+export type {
+  HAService,
+  HAServiceDeps,
+  HARuntimeInfo,
+  HAConnectionRuntimeInfo,
+  HAClientRuntimeInfo,
+  ReplicationLatency,
+} from './ha/service.js';
+export { haStoreOf } from './ha/store-view.js';
+export type { HAStore } from './ha/store-view.js';
+export { defaultHAOptions, parseHAOptions, parseHAAddress } from './ha/options.js';
+export type { HAOptions } from './ha/options.js';
+export {
+  HA_REPORT_SIZE,
+  HA_TRANSFER_HEADER_SIZE,
+  encodeOffsetReport,
+  encodeTransferHeader,
+  OffsetReportReader,
+  TransferFrameReader,
+} from './ha/wire.js';
+export type { TransferFrame } from './ha/wire.js';
+export { ReplicaWaitQueue } from './ha/wait-queue.js';
+export { VERIFY_TAIL_BYTES } from './ha/client.js';

@@ -12,6 +12,7 @@ import { ErrorCode, RmqError, errorMessage, silentLogger } from '@rocketmq-ts/co
 import {
   type MessageProperties,
   type StoredMessage,
+  BLANK_MAGIC_CODE,
   RecordCheck,
   SysFlag,
   checkRecord,
@@ -41,6 +42,7 @@ import {
   type PutMessageResult,
   PutMessageStatus,
   type QueryMessageResult,
+  type CommitLogWrittenListener,
   type ReplicaWaiter,
   type TagsCodeCalculator,
 } from './types.js';
@@ -94,6 +96,8 @@ export interface MessageStore {
 
   setMessageArrivalListener(listener: MessageArrivalListener | undefined): void;
   setReplicaWaiter(waiter: ReplicaWaiter | undefined): void;
+  /** Called after every CommitLog write with the new written end (HA sends what was just written). */
+  setCommitLogWrittenListener(listener: CommitLogWrittenListener | undefined): void;
 
   /** CommitLog bytes not yet in the ConsumeQueues. */
   dispatchBehindBytes(): number;
@@ -174,6 +178,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly tagsCode: (info: DispatchInfo) => number;
   private listener: MessageArrivalListener | undefined;
   private replicaWaiter: ReplicaWaiter | undefined;
+  private writtenListener: CommitLogWrittenListener | undefined;
   private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
   private readonly dirtyQueues = new Set<ConsumeQueue>();
   private readonly cqRoot: string;
@@ -508,6 +513,14 @@ export class DefaultMessageStore implements MessageStore {
   private onCommitLogWritten(): void {
     this.lastWrittenAt = performance.now();
     if (!this.dispatchingAsync) this.dispatchCached();
+    const l = this.writtenListener;
+    if (l !== undefined) {
+      try {
+        l(this.commitLog.getMaxOffset());
+      } catch (err) {
+        this.log.warn({ err: errorMessage(err) }, 'CommitLog written listener threw');
+      }
+    }
   }
 
   /** Dispatches what the cache holds; falls back to reading files when it does not. */
@@ -520,7 +533,11 @@ export class DefaultMessageStore implements MessageStore {
         return;
       }
       const consumed = this.dispatchBuffer(buf, this.reputOffset, false);
-      if (consumed === 0) break;
+      if (consumed === 0) {
+        // More is written than the view shows: a slave's raw appends left a record across two cache chunks.
+        if (this.reputOffset + buf.length < cl.getMaxOffset()) void this.catchUpDispatch();
+        break;
+      }
     }
     cl.markSafe(this.reputOffset);
   }
@@ -556,6 +573,7 @@ export class DefaultMessageStore implements MessageStore {
             want = size;
             continue;
           }
+          if (this.reputOffset + buf.length < cl.getMaxOffset() && (await this.dispatchAcrossChunks())) continue;
           break;
         }
         want = 4 * 1024 * 1024;
@@ -564,6 +582,22 @@ export class DefaultMessageStore implements MessageStore {
     } finally {
       this.dispatchingAsync = false;
     }
+  }
+
+  /**
+   * Dispatches the record at reputOffset when the cache holds it in two
+   * chunks (only a slave's raw appends split records that way): the record
+   * is read whole, across the chunks. False when it is not fully written.
+   */
+  private async dispatchAcrossChunks(): Promise<boolean> {
+    const cl = this.commitLog;
+    const at = this.reputOffset;
+    const head = await cl.read(at, 8);
+    if (head === undefined || this.reputOffset !== at) return false;
+    const size = head.readInt32BE(0);
+    const whole = head.readInt32BE(4) === BLANK_MAGIC_CODE ? head : size > 8 ? await cl.read(at, size) : undefined;
+    if (whole === undefined || this.reputOffset !== at) return false;
+    return this.dispatchBuffer(whole, at, true) > 0;
   }
 
   /**
@@ -998,7 +1032,16 @@ export class DefaultMessageStore implements MessageStore {
 
   async appendToCommitLog(startOffset: number, data: Buffer): Promise<boolean> {
     if (this.state !== 'running') return false;
-    return this.commitLog.appendRaw(startOffset, data);
+    const wasEmpty = this.commitLog.segmentCount() === 0 && this.commitLog.getAppendOffset() === 0;
+    const done = this.commitLog.appendRaw(startOffset, data);
+    // A new slave's log starts where the master's last segment does: dispatch starts there too.
+    if (wasEmpty && this.commitLog.getMinOffset() === startOffset && this.reputOffset < startOffset) this.reputOffset = startOffset;
+    return done;
+  }
+
+  /** Offset the next appended byte gets (includes bytes not yet written); a slave checks the master's offsets against it. */
+  getAppendOffset(): number {
+    return this.commitLog.getAppendOffset();
   }
 
   // ---------------------------------------------------------------------------
@@ -1037,6 +1080,10 @@ export class DefaultMessageStore implements MessageStore {
 
   setReplicaWaiter(waiter: ReplicaWaiter | undefined): void {
     this.replicaWaiter = waiter;
+  }
+
+  setCommitLogWrittenListener(listener: CommitLogWrittenListener | undefined): void {
+    this.writtenListener = listener;
   }
 
   // ---------------------------------------------------------------------------

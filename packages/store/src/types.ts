@@ -175,6 +175,13 @@ export interface ReplicaWaiter {
 }
 
 /**
+ * Told the written end of the CommitLog after each write completes (once per
+ * write, not per message; also for a slave's raw appends). HA wakes its
+ * connections with it. Runs inside the store's write completion: keep it short.
+ */
+export type CommitLogWrittenListener = (writtenOffset: number) => void;
+
+/**
  * Computes the ConsumeQueue tagsCode of a dispatched message. The default
  * (defaultTagsCode) is Java's: the TAGS hash, and for SCHEDULE_TOPIC_XXXX
  * messages with a DELAY level, the delivery time.

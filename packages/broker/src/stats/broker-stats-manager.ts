@@ -12,37 +12,10 @@
  * snapshots behind the windows are taken by timers (every 10 s, 10 min,
  * 1 h, as Java) over all items.
  */
-import { ResponseCode } from '@rocketmq-ts/protocol';
+import { BrokerStatsName, ResponseCode } from '@rocketmq-ts/protocol';
 import type { StatsItem} from './stats-item.js';
 import { StatsItemSet } from './stats-item.js';
 
-/** Stats names (org.apache.rocketmq.common.stats.Stats). */
-export const BrokerStatsName = {
-  QUEUE_PUT_NUMS: 'QUEUE_PUT_NUMS',
-  QUEUE_PUT_SIZE: 'QUEUE_PUT_SIZE',
-  QUEUE_GET_NUMS: 'QUEUE_GET_NUMS',
-  QUEUE_GET_SIZE: 'QUEUE_GET_SIZE',
-  TOPIC_PUT_NUMS: 'TOPIC_PUT_NUMS',
-  TOPIC_PUT_SIZE: 'TOPIC_PUT_SIZE',
-  GROUP_GET_NUMS: 'GROUP_GET_NUMS',
-  GROUP_GET_SIZE: 'GROUP_GET_SIZE',
-  SNDBCK_PUT_NUMS: 'SNDBCK_PUT_NUMS',
-  BROKER_PUT_NUMS: 'BROKER_PUT_NUMS',
-  BROKER_GET_NUMS: 'BROKER_GET_NUMS',
-  GROUP_GET_FROM_DISK_NUMS: 'GROUP_GET_FROM_DISK_NUMS',
-  GROUP_GET_FROM_DISK_SIZE: 'GROUP_GET_FROM_DISK_SIZE',
-  BROKER_GET_FROM_DISK_NUMS: 'BROKER_GET_FROM_DISK_NUMS',
-  BROKER_GET_FROM_DISK_SIZE: 'BROKER_GET_FROM_DISK_SIZE',
-  GROUP_GET_LATENCY: 'GROUP_GET_LATENCY',
-  COMMERCIAL_SEND_TIMES: 'COMMERCIAL_SEND_TIMES',
-  COMMERCIAL_SNDBCK_TIMES: 'COMMERCIAL_SNDBCK_TIMES',
-  COMMERCIAL_RCV_TIMES: 'COMMERCIAL_RCV_TIMES',
-  COMMERCIAL_RCV_EPOLLS: 'COMMERCIAL_RCV_EPOLLS',
-  COMMERCIAL_SEND_SIZE: 'COMMERCIAL_SEND_SIZE',
-  COMMERCIAL_RCV_SIZE: 'COMMERCIAL_RCV_SIZE',
-  COMMERCIAL_PERM_FAILURES: 'COMMERCIAL_PERM_FAILURES',
-} as const;
-export type BrokerStatsName = (typeof BrokerStatsName)[keyof typeof BrokerStatsName];
 
 /** BrokerStatsManager.StatsType: the last part of a commercial stats key. */
 export const CommercialStatsType = {

@@ -432,3 +432,35 @@ export function decodeProducerTableInfo(body: Buffer | string | JsonValue): Prod
 export function encodeProducerTableInfo(t: ProducerTableInfo): Buffer {
   return json({ data: new Map([...t.data].map(([g, list]) => [g, list.map((p) => fastjsonOrder({ ...p }))])) });
 }
+
+/**
+ * Statistic names (org.apache.rocketmq.common.stats.Stats): what
+ * VIEW_BROKER_STATS_DATA asks for; keys are a topic, "topic@group" or
+ * "queueId@topic@group".
+ */
+export const BrokerStatsName = {
+  QUEUE_PUT_NUMS: 'QUEUE_PUT_NUMS',
+  QUEUE_PUT_SIZE: 'QUEUE_PUT_SIZE',
+  QUEUE_GET_NUMS: 'QUEUE_GET_NUMS',
+  QUEUE_GET_SIZE: 'QUEUE_GET_SIZE',
+  TOPIC_PUT_NUMS: 'TOPIC_PUT_NUMS',
+  TOPIC_PUT_SIZE: 'TOPIC_PUT_SIZE',
+  GROUP_GET_NUMS: 'GROUP_GET_NUMS',
+  GROUP_GET_SIZE: 'GROUP_GET_SIZE',
+  SNDBCK_PUT_NUMS: 'SNDBCK_PUT_NUMS',
+  BROKER_PUT_NUMS: 'BROKER_PUT_NUMS',
+  BROKER_GET_NUMS: 'BROKER_GET_NUMS',
+  GROUP_GET_FROM_DISK_NUMS: 'GROUP_GET_FROM_DISK_NUMS',
+  GROUP_GET_FROM_DISK_SIZE: 'GROUP_GET_FROM_DISK_SIZE',
+  BROKER_GET_FROM_DISK_NUMS: 'BROKER_GET_FROM_DISK_NUMS',
+  BROKER_GET_FROM_DISK_SIZE: 'BROKER_GET_FROM_DISK_SIZE',
+  GROUP_GET_LATENCY: 'GROUP_GET_LATENCY',
+  COMMERCIAL_SEND_TIMES: 'COMMERCIAL_SEND_TIMES',
+  COMMERCIAL_SNDBCK_TIMES: 'COMMERCIAL_SNDBCK_TIMES',
+  COMMERCIAL_RCV_TIMES: 'COMMERCIAL_RCV_TIMES',
+  COMMERCIAL_RCV_EPOLLS: 'COMMERCIAL_RCV_EPOLLS',
+  COMMERCIAL_SEND_SIZE: 'COMMERCIAL_SEND_SIZE',
+  COMMERCIAL_RCV_SIZE: 'COMMERCIAL_RCV_SIZE',
+  COMMERCIAL_PERM_FAILURES: 'COMMERCIAL_PERM_FAILURES',
+} as const;
+export type BrokerStatsName = (typeof BrokerStatsName)[keyof typeof BrokerStatsName];
