@@ -102,8 +102,9 @@ function loadRow(name: string, ctx: Ctx, s: Record<string, unknown>, brokerCpuS:
 }
 
 async function withSingleBroker<T>(ctx: Ctx, flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', fn: (ns: Server, broker: Server) => Promise<T>): Promise<T> {
-  const ns = await startNamesrv(join(ctx.base, 'namesrv'));
-  const broker = await startBrokerProcess({ dir: join(ctx.base, 'broker'), namesrv: ns.address, flushDiskType: flush });
+  // A fresh NameServer and store each time: s2 runs one broker after the other.
+  const ns = await startNamesrv(join(ctx.base, `namesrv-${flush}`));
+  const broker = await startBrokerProcess({ dir: join(ctx.base, `broker-${flush}`), namesrv: ns.address, flushDiskType: flush });
   try {
     return await fn(ns, broker);
   } finally {
@@ -127,9 +128,19 @@ async function singleMaster(ctx: Ctx, flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH'): Prom
     ];
     for (const [name, args] of runs) {
       const w = await watch([broker.pid], () => runTool([...args, '-n', ns.address, '-t', topic, '-s', String(BODY), '--queues', '8', ...timing()]));
-      ctx.rows.push(loadRow(name, ctx, w.result.summary, w.cpu.get(broker.pid)!, w.maxRss.get(broker.pid)!, { command: w.result.command.replace(ns.address, '<ns>') }));
+      ctx.rows.push({ flush, ...loadRow(name, ctx, w.result.summary, w.cpu.get(broker.pid)!, w.maxRss.get(broker.pid)!, { command: w.result.command.replace(ns.address, '<ns>') }) });
     }
   });
+}
+
+/** s2: SYNC_FLUSH, then the same shapes with ASYNC_FLUSH in the same run, and the ratio of each pair. */
+async function syncFlush(ctx: Ctx): Promise<void> {
+  await singleMaster(ctx, 'SYNC_FLUSH');
+  await singleMaster(ctx, 'ASYNC_FLUSH');
+  const rate = (flush: string, run: unknown): number => Number(ctx.rows.find((r) => r['flush'] === flush && r['run'] === run)?.['msgsPerSec']);
+  for (const run of [...new Set(ctx.rows.map((r) => r['run']))]) {
+    ctx.rows.push({ run, syncOverAsync: round(rate('SYNC_FLUSH', run) / rate('ASYNC_FLUSH', run), 3) });
+  }
 }
 
 /** s3: 2m-2s clusters from `rocketmq-ts cluster up` (a supervisor with six child processes). */
@@ -179,18 +190,22 @@ async function clusterModes(ctx: Ctx): Promise<void> {
   ctx.notes.push('s3: --queues 8 creates the topic with 8 queues on each of the two masters (16 in all)');
 }
 
-/** s4: the same load spread over more topics. */
+/** s4: the same load spread over more topics; one topic again at the end, so drift in the machine's load shows. */
 async function manyTopics(ctx: Ctx): Promise<void> {
   await withSingleBroker(ctx, 'ASYNC_FLUSH', async (ns, broker) => {
-    let first: number | undefined;
-    for (const n of [1, 64, 256, 1024]) {
-      const w = await watch([broker.pid], () =>
-        runTool(['producer', '-w', '128', '-n', ns.address, '-t', `S4x${n}`, '--topic-count', String(n), '-s', String(BODY), '--queues', '8', ...timing()]),
-      );
-      const tps = Number(w.result.summary['tps']);
-      first ??= tps;
-      ctx.rows.push(loadRow(`${n} topics x 8 queues, sync, 128 senders`, ctx, w.result.summary, w.cpu.get(broker.pid)!, w.maxRss.get(broker.pid)!, { xOneTopic: round(tps / first, 3), command: w.result.command.replace(ns.address, '<ns>') }));
+    const counts = [1, 64, 256, 1024];
+    // Topics first, outside the watched runs: creating 1024 topics (each a registration with the NameServer) is not the load being measured.
+    for (const n of counts) await runTool(['producer', '-w', '1', '-q', '1', '-n', ns.address, '-t', `S4x${n}`, '--topic-count', String(n), '--queues', '8'], false);
+    const single: number[] = [];
+    const rows: Array<Record<string, unknown>> = [];
+    for (const n of [...counts, 1]) {
+      const w = await watch([broker.pid], () => runTool(['producer', '-w', '128', '-n', ns.address, '-t', `S4x${n}`, '--topic-count', String(n), '-s', String(BODY), ...timing()]));
+      if (n === 1) single.push(Number(w.result.summary['tps']));
+      rows.push(loadRow(`${n} topics x 8 queues, sync, 128 senders`, ctx, w.result.summary, w.cpu.get(broker.pid)!, w.maxRss.get(broker.pid)!, { topics: n, command: w.result.command.replace(ns.address, '<ns>') }));
     }
+    const base = single.reduce((a, b) => a + b, 0) / single.length;
+    for (const r of rows) ctx.rows.push({ ...r, xOneTopic: round(Number(r['sendsPerSec']) / base, 3) });
+    ctx.notes.push('s4: xOneTopic divides by the mean of the two 1-topic runs (first and last)');
   });
 }
 
@@ -233,14 +248,16 @@ async function drain(ctx: Ctx): Promise<void> {
 /** s6: a consumer keeping up with a producer at a fixed rate; latency from born and from stored to consumed. */
 async function latency(ctx: Ctx): Promise<void> {
   const rate = Number(opts.rate);
-  const total = rate * SECONDS;
+  // The consumer's first seconds are a start-up transient (first pulls, JIT): measured after a 10 s warm-up, at least 10 s.
+  const settle = Math.max(10, WARMUP);
+  const total = rate * (SECONDS + settle);
   await withSingleBroker(ctx, 'ASYNC_FLUSH', async (ns, broker) => {
     const admin = new AdminClient({ nameServer: ns.address });
     await admin.createAndUpdateTopicConfig(broker.address, { topicName: 'S6Topic', readQueueNums: 8, writeQueueNums: 8, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false });
     await admin.close();
     let started!: () => void;
     const ready = new Promise<void>((r) => (started = r));
-    const consumer = runTool(['consumer', '-n', ns.address, '-t', 'S6Topic', '-g', 'S6Latency', '--from', 'last', '-q', String(total), '--duration', String(SECONDS * 4 + 60), '-ri', '5000'], true, (l) => {
+    const consumer = runTool(['consumer', '-n', ns.address, '-t', 'S6Topic', '-g', 'S6Latency', '--from', 'last', '-q', String(total), '--warmup', String(settle), '--duration', String((SECONDS + settle) * 4 + 60), '-ri', '5000'], true, (l) => {
       if (l.startsWith('Consumer Started')) started();
     });
     await ready;
@@ -254,7 +271,7 @@ async function latency(ctx: Ctx): Promise<void> {
     const b2c = c['b2c'] as Record<string, number>;
     const s2c = c['s2c'] as Record<string, number>;
     ctx.rows.push({
-      run: `${rate} msgs/s for ${SECONDS} s, 16 senders, one push consumer`,
+      run: `${rate} msgs/s, ${settle} s warm-up + ${SECONDS} s measured, 16 senders, one push consumer`,
       sentPerSec: w.result.p.summary['tps'],
       consumed: c['consumed'],
       b2cP50Ms: b2c['p50Ms'],
@@ -371,7 +388,7 @@ async function routes(ctx: Ctx): Promise<void> {
 
 const SCENARIOS: Record<string, [string, (ctx: Ctx) => Promise<void>]> = {
   s1: ['Single master, ASYNC_FLUSH, 1 KiB messages', (c) => singleMaster(c, 'ASYNC_FLUSH')],
-  s2: ['Single master, SYNC_FLUSH, 1 KiB messages', (c) => singleMaster(c, 'SYNC_FLUSH')],
+  s2: ['Single master, SYNC_FLUSH against ASYNC_FLUSH in the same run, 1 KiB messages', syncFlush],
   s3: ['2m-2s-sync and 2m-2s-async clusters, 1 KiB messages', clusterModes],
   s4: ['The same load over 1, 64, 256 and 1024 topics (8 queues each)', manyTopics],
   s5: ['Drain a backlog with one push consumer', drain],
