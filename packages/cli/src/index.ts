@@ -22,3 +22,10 @@ export { formatClusterList, clusterRows, clusterListText } from './cluster/clust
 export type { BrokerRow } from './cluster/cluster-list.js';
 export { runMqadmin, MQADMIN_COMMANDS, NAMESRV_ADDR_ENV } from './mqadmin/mqadmin.js';
 export type { MqadminIo } from './mqadmin/mqadmin.js';
+export { benchCommand, parseBenchArgs, normalizeJavaFlags, runBenchKind, BENCH_KINDS } from './bench/command.js';
+export type { BenchKind } from './bench/command.js';
+export type { BenchOutput, RunLimits } from './bench/common.js';
+export type { ProducerBenchOptions, ProducerBenchKind } from './bench/producer.js';
+export type { ConsumerBenchOptions } from './bench/consumer.js';
+export type { TransactionBenchOptions } from './bench/transaction.js';
+export { Latency, javaTimeString, producerLine, batchLine, consumerLine, transactionLine } from './bench/stats.js';

@@ -1,10 +1,11 @@
 /**
- * `rocketmq-ts`, the umbrella command. For now it has one family:
+ * `rocketmq-ts`, the umbrella command. Each family lives in its own module:
  *
  *   rocketmq-ts cluster up       start a local cluster in the foreground
  *   rocketmq-ts cluster status   what runs from a data directory
  *   rocketmq-ts cluster down     stop it (from any terminal)
  *   rocketmq-ts cluster restart  start one process of it again
+ *   rocketmq-ts bench producer|batch|consumer|transaction   benchmarks (bench/)
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCode, RmqError, errorMessage } from '@rocketmq-ts/common';
@@ -12,6 +13,7 @@ import { clusterDown, clusterRestart, clusterStatus } from './cluster/commands.j
 import { defaultPortOptions } from './cluster/layout.js';
 import { type Output, clusterUp, serversBuilt } from './cluster/supervisor.js';
 import { CLUSTER_MODES, type ClusterMode } from './cluster/topology.js';
+import { benchCommand, normalizeJavaFlags } from './bench/command.js';
 
 const stdio: Output = {
   out: (t) => void process.stdout.write(t),
@@ -159,8 +161,11 @@ export async function runRocketmqTs(argv: readonly string[], io: Output = stdio)
       code = await clusterRestart({ dataDir: o.dataDir, name, timeoutMs: o.timeout * 1000 }, io);
     });
 
+  program.addCommand(benchCommand(io));
+
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // Java's benchmark flags include two-letter short options (-ri, -sr, ...) that commander cannot declare.
+    await program.parseAsync(normalizeJavaFlags(argv), { from: 'user' });
   } catch (err) {
     // commander has printed its own usage errors (and help) already.
     if (err instanceof Error && 'exitCode' in err && typeof (err as { exitCode: unknown }).exitCode === 'number') {
