@@ -41,17 +41,20 @@ describe('flush modes', () => {
   it('SYNC_FLUSH answers FLUSH_DISK_TIMEOUT when fdatasync takes longer than syncFlushTimeout', async () => {
     const dir = await tmp();
     const fs = new FaultFs();
-    const store = await openStore(dir, { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 100 }, { fs });
-    fs.datasyncDelayMs = 400;
+    // Wide margins: the answer must come from the timeout (1 s), long before the slow fdatasync (3 s) ends,
+    // even on a machine busy enough to delay timers by hundreds of ms.
+    const store = await openStore(dir, { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 1000 }, { fs });
+    fs.datasyncDelayMs = 3000;
+    const slowSyncsBefore = fs.datasyncs.filter(isSegment).length;
     const t0 = Date.now();
     const r = await store.putMessage(msg('Slow', 0, 'x'));
     expect(r.status).toBe(PutMessageStatus.FLUSH_DISK_TIMEOUT);
     expect(r.reason).toMatch(/fdatasync/);
-    expect(Date.now() - t0).toBeLessThan(350);
-    // The message was written all the same (it is readable) and the store goes on.
+    expect(Date.now() - t0).toBeLessThan(2900);
+    // The message was written all the same (it is readable) and the store goes on once the disk is fast again.
     expect((await store.getMessage('g', 'Slow', 0, 0, 1)).messages).toHaveLength(1);
     fs.datasyncDelayMs = 0;
-    await sleep(450);
+    while (fs.datasyncs.filter(isSegment).length === slowSyncsBefore) await sleep(20);
     expect((await store.putMessage(msg('Slow', 0, 'y'))).status).toBe(PutMessageStatus.PUT_OK);
     await store.shutdown();
   });
