@@ -251,6 +251,8 @@ describe('connections and progress', () => {
   });
 
   it('consumerConnection and consumerProgress show an online consumer group', async () => {
+    // The consumer needs a route for its topic to find a broker to heartbeat (also when this test runs alone).
+    await sent();
     const group = 'cli_cg';
     const consumer = new PushConsumer({ nameServer: ns, group, clientIP: '127.0.0.1', instanceName: 'cli-consumer' });
     consumer.subscribe(TOPIC, 'TagA || TagB', () => undefined);
@@ -426,6 +428,36 @@ describe('topics and groups', () => {
     // Java's broker refuses a group with no offset on some queue; so does ours, and the tool says so.
     expect(never.code).toBe(1);
     expect(never.stderr).toContain('THe consumer group <cli_never_cg> not exist');
+  });
+
+  it('resetOffsetByTime rewinds an online consumer: the broker tells the client, which consumes again', async () => {
+    const topic = 'CliResetOnlineTopic';
+    await admin.createAndUpdateTopicConfig(broker, { topicName: topic, readQueueNums: 2, writeQueueNums: 2, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false });
+    await waitFor('the route', () => admin.examineTopicRouteInfo(topic));
+    const group = 'cli_reset_online_cg';
+    const got: string[] = [];
+    const consumer = new PushConsumer({ nameServer: ns, group, clientIP: '127.0.0.1', instanceName: 'cli-reset-online', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetInterval: 300 });
+    consumer.subscribe(topic, '*', (m) => {
+      got.push(m.body.toString());
+    });
+    await consumer.start();
+    cleanups.push(() => consumer.shutdown());
+    for (let i = 0; i < 4; i++) await admin.sendMessage({ topic, body: `reset-${i}` }, { brokerName: 'broker-0', queueId: i % 2 });
+    await waitFor('four messages', async () => (got.length === 4 ? true : undefined));
+    await waitFor('committed offsets', async () => {
+      const stats = await admin.getConsumeStats(broker, group, topic);
+      return stats.offsetTable.reduce((n, [, o]) => n + o.consumerOffset, 0) === 4 ? true : undefined;
+    });
+    const r = await run(['resetOffsetByTime', '-g', group, '-t', topic, '-s', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.lines[0]).toBe(`rollback consumer offset by specified group[${group}], topic[${topic}], force[true], timestamp(string)[0], timestamp(long)[0]`);
+    expect(r.lines[1]).toBe(['#brokerName', '#queueId', '#offset'].map((h) => h.padEnd(40)).join('  '));
+    expect(r.lines.slice(2).filter((l) => l.length > 0).map((l) => l.trimEnd().split(/ {2,}/))).toEqual([
+      ['broker-0', '0', '0'],
+      ['broker-0', '1', '0'],
+    ]);
+    await waitFor('the four messages again', async () => (got.length === 8 ? true : undefined));
+    expect(got.slice(4).sort()).toEqual(got.slice(0, 4).sort());
   });
 
   it('resetOffsetByTime refuses a timestamp it cannot read, and updateTopic wants -b or -c', async () => {

@@ -18,7 +18,7 @@ import { checkTopic } from './message.js';
 import type { MutableReceivedMessage, ReceivedMessage } from './message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore } from './offset-store.js';
 import type { OffsetStore } from './offset-store.js';
-import { parseLitePullConsumerOptions } from './options.js';
+import { instanceNameAtStart, parseLitePullConsumerOptions } from './options.js';
 import type { LitePullConsumerInit, LitePullConsumerOptions } from './options.js';
 import { ProcessQueue } from './process-queue.js';
 import { processPullBody } from './push-consumer.js';
@@ -49,7 +49,7 @@ interface CachedBatch {
 }
 
 export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
-  readonly options: LitePullConsumerOptions;
+  private opts: LitePullConsumerOptions;
   private readonly log: Logger;
   private state: 'CREATED' | 'RUNNING' | 'SHUTDOWN' = 'CREATED';
   private mode: 'NONE' | 'SUBSCRIBE' | 'ASSIGN' = 'NONE';
@@ -70,7 +70,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
   private readonly inner: ConsumerInner;
 
   constructor(init: LitePullConsumerInit) {
-    this.options = parseLitePullConsumerOptions(init);
+    this.opts = parseLitePullConsumerOptions(init);
     this.log = this.options.logger.child({ component: 'lite-pull-consumer', group: this.options.group });
     this.inner = {
       group: this.options.group,
@@ -87,6 +87,11 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
       resetOffset: () => Promise.resolve(),
       consumeMessageDirectly: () => Promise.resolve(undefined),
     };
+  }
+
+  /** The options in use (instanceName as start() resolved it). */
+  get options(): LitePullConsumerOptions {
+    return this.opts;
   }
 
   get clientId(): string {
@@ -138,6 +143,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
   async start(): Promise<void> {
     if (this.state === 'RUNNING') return;
     if (this.state === 'SHUTDOWN') throw stateError('the consumer was shut down; create a new one');
+    if (this.opts.messageModel === 'CLUSTERING') this.opts = { ...this.opts, instanceName: instanceNameAtStart(this.opts.instanceName) };
     const o = this.options;
     const instance = ClientInstance.acquire(o);
     this.offsetStore =
@@ -308,7 +314,7 @@ export class LitePullConsumer implements AsyncIterable<ReceivedMessage> {
     await this.seek(mq, await this.instance!.maxOffset(mq));
   }
 
-  /** The offset of the first message stored at or after `timestamp`. */
+  /** The offset of the message stored nearest `timestamp` (the broker's SEARCH_OFFSET_BY_TIMESTAMP, as Java's offsetForTimestamp). */
   async offsetForTimestamp(mq: MessageQueue, timestamp: number): Promise<number> {
     this.ensureRunning();
     return this.instance!.searchOffset(mq, timestamp);

@@ -20,7 +20,7 @@ import {
   isRetryTopic,
   isTopicOrGroupIllegal,
 } from '@rocketmq-ts/protocol';
-import type { MessageExt, MessageQueue, SendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
+import type { MessageQueue, SendMessageRequestHeaderV2, StoredMessage } from '@rocketmq-ts/protocol';
 import { argumentError } from './errors.js';
 
 /** A message to send. */
@@ -245,18 +245,22 @@ export function prepareBatch(messages: readonly Message[], nextId: () => string,
   return { topic: first.topic, body, properties, msgIds };
 }
 
-/** The consumer's view of a decoded record pulled from `brokerName`. */
-export function toReceivedMessage(m: MessageExt, brokerName: string): MutableReceivedMessage {
+/**
+ * The consumer's view of a decoded record pulled from `brokerName`: msgId is
+ * UNIQ_KEY when the producer set one, else the offset msgId (MessageClientExt).
+ * Built straight from the stored record, in one object: this runs per message.
+ */
+export function toReceivedMessage(m: StoredMessage, brokerName: string): MutableReceivedMessage {
   const p = m.properties;
   const keys = p[MessageConst.PROPERTY_KEYS];
   const prepared = p[MessageConst.PROPERTY_TRANSACTION_PREPARED];
   return {
     topic: m.topic,
     body: m.body ?? Buffer.alloc(0),
-    tags: m.tags,
+    tags: p[MessageConst.PROPERTY_TAGS],
     keys: keys === undefined ? [] : keys.split(MessageConst.KEY_SEPARATOR).filter((k) => k.length > 0),
     properties: p,
-    msgId: m.msgId,
+    msgId: p[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? m.offsetMsgId,
     offsetMsgId: m.offsetMsgId,
     brokerName,
     queueId: m.queueId,

@@ -5,9 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, errorMessage, isRmqError, silentLogger } from '@rocketmq-ts/common';
+import { errorMessage, isRmqError, silentLogger } from '@rocketmq-ts/common';
 import type { Logger } from '@rocketmq-ts/common';
-import { decodeResetOffsetBody, encodeResetOffsetBody, messageQueueKey } from '@rocketmq-ts/protocol';
+import { ResponseCode, decodeResetOffsetBody, encodeResetOffsetBody, messageQueueKey } from '@rocketmq-ts/protocol';
 import type { MessageQueue } from '@rocketmq-ts/protocol';
 
 /** Where readOffset looks (Java's ReadOffsetType). */
@@ -19,8 +19,9 @@ export interface OffsetStore {
   updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void;
   /**
    * The offset, or -1 when there is none (a new group), or -2 when the store
-   * could not be asked (the caller retries later). Reading from the store
-   * also caches the value in memory.
+   * could not be asked or answered with an error (the caller must not guess
+   * a start offset: it retries later). Reading from the store also caches
+   * the value in memory.
    */
   readOffset(mq: MessageQueue, type: ReadOffsetType): Promise<number>;
   /** Writes the offsets of `mqs` out, and forgets offsets of queues not in it. */
@@ -60,7 +61,7 @@ class OffsetTable {
 
 /** What the remote store needs from the client: the two broker calls. */
 export interface BrokerOffsetApi {
-  /** QUERY_CONSUMER_OFFSET; rejects with a RESPONSE RmqError when the broker has none (QUERY_NOT_FOUND). */
+  /** QUERY_CONSUMER_OFFSET; rejects with responseCode QUERY_NOT_FOUND when the broker has none, else with whatever went wrong. */
   queryConsumerOffset(group: string, mq: MessageQueue): Promise<number>;
   /** UPDATE_CONSUMER_OFFSET, oneway unless `sync`. */
   updateConsumerOffset(group: string, mq: MessageQueue, offset: number, sync: boolean): Promise<void>;
@@ -97,9 +98,12 @@ export class RemoteBrokerOffsetStore implements OffsetStore {
       this.table.update(mq, offset, false);
       return offset;
     } catch (err) {
-      // Java: any broker answer other than success means "no offset" (-1); failing to ask is -2.
-      if (isRmqError(err) && err.code === ErrorCode.RESPONSE) return -1;
-      this.log.warn({ mq, err: errorMessage(err) }, 'query consumer offset failed');
+      // Only QUERY_NOT_FOUND means "this group has no offset here" (the caller then applies
+      // consumeFromWhere). Any other answer (SYSTEM_BUSY, SYSTEM_ERROR, a timeout...) says
+      // nothing about the offset; taking it as "none" could start a queue at its max offset
+      // and skip messages, so the queue waits for the next attempt instead.
+      if (isRmqError(err) && err.responseCode === ResponseCode.QUERY_NOT_FOUND) return -1;
+      this.log.warn({ mq, err: errorMessage(err) }, 'query consumer offset failed; the queue starts once the broker answers');
       return -2;
     }
   }

@@ -25,11 +25,13 @@ export interface ClientOptions {
   /**
    * Part of the client id `clientIP@instanceName`. Producers and consumers
    * with the same client id (and NameServer list) in one process share one
-   * connection pool, route table and heartbeat. Java 4.9.4+ uses
-   * `pid#nanotime` for "DEFAULT"; we share per process like older clients,
-   * so give a consumer its own instanceName to run two consumers of one group
-   * in one process.
-   * @defaultValue String(process.pid)
+   * connection pool, route table and heartbeat. "DEFAULT" is replaced at
+   * start() by `pid#nanotime` for producers and clustering consumers, as Java
+   * 4.9.4+ does (ClientConfig.changeInstanceNameToPID), so each of them gets
+   * its own client id and two consumers of one group can live in one process.
+   * Broadcasting consumers keep "DEFAULT": their client id names their local
+   * offset file, which must be found again after a restart.
+   * @defaultValue 'DEFAULT'
    */
   readonly instanceName: string;
   /**
@@ -121,7 +123,10 @@ export interface ConsumerOptions extends ClientOptions {
   /**
    * Where a queue this group has no offset for starts. An existing offset
    * always wins. LAST: the queue's max offset (retry topics: 0); FIRST: 0;
-   * TIMESTAMP: the offset at consumeTimestamp (retry topics: max offset).
+   * TIMESTAMP: the offset stored nearest consumeTimestamp (retry topics: max
+   * offset). A broker (Java's and ours) answers 0 instead of "no offset" for
+   * a queue whose first message is still in memory, so a new group starts
+   * such a young queue at 0 whatever this says.
    * @defaultValue 'CONSUME_FROM_LAST_OFFSET'
    */
   readonly consumeFromWhere: ConsumeFromWhere;
@@ -228,9 +233,20 @@ export function localClientIP(): string {
   return '127.0.0.1';
 }
 
+/** The instanceName that start() replaces by a name of its own (Java's "DEFAULT"). */
+export const DEFAULT_INSTANCE_NAME = 'DEFAULT';
+
+/**
+ * The instanceName a client starts with: "DEFAULT" becomes `pid#nanotime`
+ * (Java's changeInstanceNameToPID since 4.9.4), anything else stays.
+ */
+export function instanceNameAtStart(instanceName: string): string {
+  return instanceName === DEFAULT_INSTANCE_NAME ? `${process.pid}#${process.hrtime.bigint()}` : instanceName;
+}
+
 export function defaultClientOptions(): Omit<ClientOptions, 'nameServer'> {
   return {
-    instanceName: String(process.pid),
+    instanceName: DEFAULT_INSTANCE_NAME,
     clientIP: localClientIP(),
     pollNameServerInterval: 30_000,
     heartbeatBrokerInterval: 30_000,

@@ -39,7 +39,7 @@ import {
   validateMessage,
 } from './message.js';
 import type { Message, ReceivedMessage } from './message.js';
-import { parseProducerOptions } from './options.js';
+import { instanceNameAtStart, parseProducerOptions } from './options.js';
 import type { ProducerInit, ProducerOptions } from './options.js';
 import { TopicPublishInfo } from './route.js';
 
@@ -117,7 +117,7 @@ function now(): number {
 }
 
 export class Producer {
-  readonly options: ProducerOptions;
+  private opts: ProducerOptions;
   protected readonly log: Logger;
   protected instanceValue: ClientInstance | undefined;
   private state: 'CREATED' | 'RUNNING' | 'SHUTDOWN' = 'CREATED';
@@ -127,7 +127,7 @@ export class Producer {
   private readonly inner: ProducerInner;
 
   constructor(init: ProducerInit) {
-    this.options = parseProducerOptions(init);
+    this.opts = parseProducerOptions(init);
     this.log = this.options.logger.child({ component: 'producer', group: this.options.group });
     this.fault = new FaultStrategy(this.options);
     this.ids = idGeneratorFor(this.options.clientIP);
@@ -140,6 +140,11 @@ export class Producer {
     };
   }
 
+  /** The options in use (instanceName as start() resolved it). */
+  get options(): ProducerOptions {
+    return this.opts;
+  }
+
   /** The client id (`clientIP@instanceName`) this producer registers with brokers. */
   get clientId(): string {
     return `${this.options.clientIP}@${this.options.instanceName}`;
@@ -148,6 +153,8 @@ export class Producer {
   async start(): Promise<void> {
     if (this.state === 'RUNNING') return;
     if (this.state === 'SHUTDOWN') throw stateError('the producer was shut down; create a new one');
+    // Java leaves the instance name of its inner producer alone: that one shares its consumer's instance.
+    if (this.opts.group !== MixAll.CLIENT_INNER_PRODUCER_GROUP) this.opts = { ...this.opts, instanceName: instanceNameAtStart(this.opts.instanceName) };
     const instance = ClientInstance.acquire(this.options);
     try {
       instance.registerProducer(this.inner);

@@ -22,7 +22,7 @@ import {
   MixAll,
   ResponseCode,
   buildPullSysFlag,
-  decodeMessages,
+  decodeRecordAt,
   getRetryTopic,
   isRetryTopic,
   messageQueueKey,
@@ -37,7 +37,7 @@ import { checkTopic, toReceivedMessage } from './message.js';
 import type { MutableReceivedMessage, ReceivedMessage } from './message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore } from './offset-store.js';
 import type { OffsetStore } from './offset-store.js';
-import { parsePushConsumerOptions } from './options.js';
+import { instanceNameAtStart, parsePushConsumerOptions } from './options.js';
 import type { PushConsumerInit, PushConsumerOptions } from './options.js';
 import { ProcessQueue } from './process-queue.js';
 import { Producer } from './producer.js';
@@ -135,8 +135,22 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits for `p`, at most `ms`. The timer is cleared when `p` settles first:
+ * a pending one would keep the process alive after shutdown() for that long.
+ */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([p.then(() => undefined, () => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class PushConsumer {
-  readonly options: PushConsumerOptions;
+  private opts: PushConsumerOptions;
   private readonly log: Logger;
   private readonly listeners = new Map<string, MessageListener>();
   private readonly subscriptions = new Map<string, SubscriptionData>();
@@ -157,7 +171,7 @@ export class PushConsumer {
   private readonly inner: ConsumerInner;
 
   constructor(init: PushConsumerInit) {
-    this.options = parsePushConsumerOptions(init);
+    this.opts = parsePushConsumerOptions(init);
     this.log = this.options.logger.child({ component: 'push-consumer', group: this.options.group });
     this.permits = new Semaphore(this.options.consumeThreadMax);
     this.inner = {
@@ -175,6 +189,11 @@ export class PushConsumer {
       resetOffset: (topic, table) => this.resetOffset(topic, table),
       consumeMessageDirectly: (msg, brokerName) => this.consumeMessageDirectly(msg, brokerName),
     };
+  }
+
+  /** The options in use (instanceName as start() resolved it). */
+  get options(): PushConsumerOptions {
+    return this.opts;
   }
 
   get clientId(): string {
@@ -224,6 +243,7 @@ export class PushConsumer {
     if (this.state === 'RUNNING') return;
     if (this.state !== 'CREATED') throw stateError('the consumer was shut down; create a new one');
     if (this.subscriptions.size === 0) throw stateError('subscribe to at least one topic before start()');
+    if (this.opts.messageModel === 'CLUSTERING') this.opts = { ...this.opts, instanceName: instanceNameAtStart(this.opts.instanceName) };
     const o = this.options;
     const instance = ClientInstance.acquire(o);
     const rebalancer = new Rebalancer(instance, o.group, o.messageModel, o.allocateMessageQueueStrategy, {
@@ -284,8 +304,7 @@ export class PushConsumer {
     this.state = 'STOPPING';
     this.clearTimers();
     if (this.rebalancing !== undefined) await this.rebalancing.catch(() => undefined);
-    const deadline = sleep(this.options.awaitTerminationMillisWhenShutdown);
-    await Promise.race([Promise.allSettled([...this.inflight]), deadline]);
+    await settledWithin(Promise.allSettled([...this.inflight]), this.options.awaitTerminationMillisWhenShutdown);
     const instance = this.instance!;
     const rebalancer = this.rebalancer!;
     if (this.options.consumeOrderly && this.options.messageModel === 'CLUSTERING') await rebalancer.unlockAll(false);
@@ -447,7 +466,7 @@ export class PushConsumer {
     if (!(this.options.consumeOrderly && this.options.messageModel === 'CLUSTERING')) return true;
     // Orderly: the listener must not be running on this queue when we give up its lock.
     const consuming = pq.orderlyRun;
-    if (consuming !== undefined) await Promise.race([consuming, sleep(1000)]);
+    if (consuming !== undefined) await settledWithin(consuming, 1000);
     if (pq.orderlyRun !== undefined) {
       pq.tryUnlockTimes++;
       this.log.warn({ mq, tries: pq.tryUnlockTimes }, 'queue is consuming, cannot unlock it yet');
@@ -980,14 +999,27 @@ export class PushConsumer {
  * and stamp MIN_OFFSET / MAX_OFFSET and the broker name.
  */
 export function processPullBody(raw: RawPullResult, mq: MessageQueue, sub: SubscriptionData): MutableReceivedMessage[] {
-  if (raw.body === undefined || raw.body.length === 0) return [];
-  const decoded = decodeMessages(raw.body, { decompress: true });
+  const body = raw.body;
+  if (body === undefined || body.length === 0) return [];
   const filter = sub.tagsSet.length > 0 && !sub.classFilterMode ? new Set(sub.tagsSet) : undefined;
   const out: MutableReceivedMessage[] = [];
   const min = String(raw.minOffset);
   const max = String(raw.maxOffset);
-  for (const d of decoded) {
-    if (filter !== undefined && (d.tags === undefined || !filter.has(d.tags))) continue;
+  // Records back to back (decodeMessages' loop without its intermediate MessageExt copy per message);
+  // the first bytes that are not a record end the batch, as Java's MessageDecoder.decodes.
+  for (let pos = 0; pos < body.length; ) {
+    let decoded;
+    try {
+      decoded = decodeRecordAt(body, pos, { decompress: true });
+    } catch {
+      break;
+    }
+    pos += decoded.length;
+    const d = decoded.message;
+    if (filter !== undefined) {
+      const tags = d.properties[MessageConst.PROPERTY_TAGS];
+      if (tags === undefined || !filter.has(tags)) continue;
+    }
     const m = toReceivedMessage(d, mq.brokerName);
     m.properties[MessageConst.PROPERTY_MIN_OFFSET] = min;
     m.properties[MessageConst.PROPERTY_MAX_OFFSET] = max;

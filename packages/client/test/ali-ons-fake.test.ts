@@ -37,6 +37,8 @@ const httpclient = {
     throw new Error('no HTTP in tests');
   },
 };
+/** ali-ons logs to the console unless given a logger. */
+const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 let cluster: FakeCluster | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -49,7 +51,7 @@ afterEach(async () => {
 describe('ali-ons interoperability (fake broker)', () => {
   it('our consumer reads what ali-ons sends', async () => {
     cluster = await FakeCluster.start({ topics: { OnsT: { queues: 2 } } });
-    const p = new ons.Producer({ httpclient, nameSrv: cluster.nameServer, clientIP: '127.0.0.1', producerGroup: 'PG_ONS', instanceName: 'ons-p' });
+    const p = new ons.Producer({ httpclient, logger, nameSrv: cluster.nameServer, clientIP: '127.0.0.1', producerGroup: 'PG_ONS', instanceName: 'ons-p' });
     p.on('error', () => undefined);
     await p.ready();
     cleanups.push(() => p.close());
@@ -84,6 +86,7 @@ describe('ali-ons interoperability (fake broker)', () => {
     const got: OnsMessage[] = [];
     const c = new ons.Consumer({
       httpclient,
+      logger,
       nameSrv: cluster.nameServer,
       clientIP: '127.0.0.1',
       consumerGroup: 'CG_ONS',

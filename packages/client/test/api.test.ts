@@ -72,6 +72,37 @@ describe('public API', () => {
     expectTypeOf<ReceivedMessage['body']>().toEqualTypeOf<Buffer>();
   });
 
+  it('has the documented lifecycle, consumer controls and error fields', () => {
+    type Client = client.Producer | client.TransactionProducer | client.PushConsumer | client.LitePullConsumer;
+    expectTypeOf<Client['start']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<Client['shutdown']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<Client['clientId']>().toEqualTypeOf<string>();
+    expectTypeOf<client.Producer['sendAsync']>().returns.toEqualTypeOf<Promise<SendResult>>();
+    expectTypeOf<client.Producer['reply']>().returns.toEqualTypeOf<Promise<SendResult>>();
+    expectTypeOf<client.Producer['fetchPublishMessageQueues']>().returns.toEqualTypeOf<Promise<MessageQueue[]>>();
+    expectTypeOf<client.SendOptions>().toMatchTypeOf<{ queue?: MessageQueue; selector?: client.MessageQueueSelector; arg?: unknown }>();
+    expectTypeOf<{ nameServer: string; group: string; checkLocalTransaction: () => 'COMMIT_MESSAGE' }>().toMatchTypeOf<client.TransactionProducerInit>();
+    expectTypeOf<client.LocalTransactionExecutor>().returns.toEqualTypeOf<client.LocalTransactionState | void | Promise<client.LocalTransactionState | void>>();
+    expectTypeOf<client.PushConsumer['pause']>().returns.toEqualTypeOf<void>();
+    expectTypeOf<client.PushConsumer['resume']>().returns.toEqualTypeOf<void>();
+    expectTypeOf<client.PushConsumer['assignment']>().returns.toEqualTypeOf<MessageQueue[]>();
+    expectTypeOf<client.PushConsumer['unsubscribe']>().parameters.toEqualTypeOf<[topic: string]>();
+    expectTypeOf<client.LitePullConsumer['subscribe']>().parameters.toEqualTypeOf<[topic: string, selector?: MessageSelector]>();
+    expectTypeOf<client.LitePullConsumer['assign']>().parameters.toEqualTypeOf<[queues: readonly MessageQueue[], selectors?: Readonly<Record<string, MessageSelector>>]>();
+    expectTypeOf<client.LitePullConsumer['seek']>().parameters.toEqualTypeOf<[mq: MessageQueue, offset: number]>();
+    expectTypeOf<client.LitePullConsumer['commitSync']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<client.LitePullConsumer['committed']>().returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf<{ type: 'SQL92'; expression: string }>().toMatchTypeOf<MessageSelector>();
+    expectTypeOf<'AVG' | 'AVG_BY_CIRCLE' | 'CONSISTENT_HASH'>().toMatchTypeOf<client.AllocateStrategy>();
+    expectTypeOf<client.PushConsumerOptions['consumeFromWhere']>().toEqualTypeOf<'CONSUME_FROM_LAST_OFFSET' | 'CONSUME_FROM_FIRST_OFFSET' | 'CONSUME_FROM_TIMESTAMP'>();
+    expectTypeOf<client.PushConsumerOptions['messageModel']>().toEqualTypeOf<'CLUSTERING' | 'BROADCASTING'>();
+    expectTypeOf<client.RmqError['code']>().toEqualTypeOf<string>();
+    expectTypeOf<client.RmqError['retriable']>().toEqualTypeOf<boolean>();
+    expectTypeOf<client.RmqError['responseCode']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<client.RmqError['remark']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<client.RmqError>().toMatchTypeOf<Error>();
+  });
+
   it('constructs without connecting and validates options eagerly', () => {
     const p = new client.Producer({ nameServer: '127.0.0.1:9876', group: 'pg' });
     expect(p.options.retryTimesWhenSendFailed).toBe(2);

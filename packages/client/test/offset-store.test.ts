@@ -77,13 +77,16 @@ describe('LocalFileOffsetStore', () => {
 });
 
 describe('RemoteBrokerOffsetStore', () => {
-  function fakeApi(): BrokerOffsetApi & { stored: Map<number, number>; updates: Array<[number, number, boolean]>; fail?: 'notfound' | 'network' } {
+  type Failure = 'notfound' | 'network' | 'busy' | 'error';
+  function fakeApi(): BrokerOffsetApi & { stored: Map<number, number>; updates: Array<[number, number, boolean]>; fail?: Failure } {
     const api = {
       stored: new Map<number, number>(),
       updates: [] as Array<[number, number, boolean]>,
-      fail: undefined as 'notfound' | 'network' | undefined,
+      fail: undefined as Failure | undefined,
       queryConsumerOffset(_g: string, mq: MessageQueue): Promise<number> {
         if (api.fail === 'network') return Promise.reject(new RmqError(ErrorCode.TIMEOUT, 'timeout', { retriable: true }));
+        if (api.fail === 'busy') return Promise.reject(new RmqError(ErrorCode.RESPONSE, 'busy', { retriable: true, responseCode: ResponseCode.SYSTEM_BUSY }));
+        if (api.fail === 'error') return Promise.reject(new RmqError(ErrorCode.RESPONSE, 'error', { retriable: true, responseCode: ResponseCode.SYSTEM_ERROR }));
         const v = api.stored.get(mq.queueId);
         if (v === undefined || api.fail === 'notfound') {
           return Promise.reject(new RmqError(ErrorCode.RESPONSE, 'not found', { responseCode: ResponseCode.QUERY_NOT_FOUND }));
@@ -109,6 +112,21 @@ describe('RemoteBrokerOffsetStore', () => {
     api.stored.set(0, 42);
     expect(await s.readOffset(q(0), 'READ_FROM_STORE')).toBe(42);
     expect(await s.readOffset(q(0), 'READ_FROM_MEMORY')).toBe(42);
+  });
+
+  it('takes only QUERY_NOT_FOUND as "no offset": any other broker error is -2, never -1', async () => {
+    const api = fakeApi();
+    api.stored.set(0, 7);
+    const s = new RemoteBrokerOffsetStore(api, 'g');
+    for (const fail of ['busy', 'error', 'network'] as const) {
+      api.fail = fail;
+      expect(await s.readOffset(q(0), 'READ_FROM_STORE'), fail).toBe(-2);
+      expect(await s.readOffset(q(0), 'MEMORY_FIRST_THEN_STORE'), fail).toBe(-2);
+    }
+    api.fail = 'notfound';
+    expect(await s.readOffset(q(0), 'READ_FROM_STORE')).toBe(-1);
+    api.fail = undefined;
+    expect(await s.readOffset(q(0), 'READ_FROM_STORE')).toBe(7);
   });
 
   it('persists owned queues and forgets the others', async () => {

@@ -3,6 +3,7 @@ import { RmqError } from '@rocketmq-ts/common';
 import {
   defaultProducerOptions,
   defaultPushConsumerOptions,
+  instanceNameAtStart,
   parseConsumeTimestamp,
   parseLitePullConsumerOptions,
   parseProducerOptions,
@@ -36,7 +37,7 @@ describe('option parsing', () => {
       defaultTopicQueueNums: 4,
       pollNameServerInterval: 30000,
       heartbeatBrokerInterval: 30000,
-      instanceName: String(process.pid),
+      instanceName: 'DEFAULT',
     });
     expect(p.nameServer).toEqual(['127.0.0.1:9876']);
     const c = parsePushConsumerOptions(base);
@@ -58,6 +59,14 @@ describe('option parsing', () => {
     expect(l).toMatchObject({ pullBatchSize: 10, autoCommit: true, autoCommitIntervalMillis: 5000, pollTimeoutMillis: 5000, brokerSuspendMaxTimeMillis: 20000 });
     expect(defaultProducerOptions().latencyMax).toEqual([50, 100, 550, 1000, 2000, 3000, 15000]);
     expect(defaultPushConsumerOptions().consumeTimeout).toBe(15);
+  });
+
+  it('replaces only the "DEFAULT" instanceName by pid#nanotime, a new one each time (Java 4.9.4+)', () => {
+    const a = instanceNameAtStart('DEFAULT');
+    const b = instanceNameAtStart('DEFAULT');
+    expect(a).toMatch(new RegExp(`^${process.pid}#\\d+$`));
+    expect(b).not.toBe(a);
+    expect(instanceNameAtStart('mine')).toBe('mine');
   });
 
   it('splits the NameServer list on ;', () => {

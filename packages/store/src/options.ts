@@ -245,7 +245,8 @@ function validate(o: MessageStoreOptions): void {
   }
   if (!(o.diskMaxUsedSpaceRatio >= 10 && o.diskMaxUsedSpaceRatio <= 95)) fail('diskMaxUsedSpaceRatio', `must be 10..95 (percent), got ${o.diskMaxUsedSpaceRatio}`);
   if (!(o.fileReservedTime > 0)) fail('fileReservedTime', 'must be positive (hours)');
-  if (!(o.accessMessageInMemoryMaxRatio > 0 && o.accessMessageInMemoryMaxRatio <= 100)) fail('accessMessageInMemoryMaxRatio', 'must be 1..100 (percent)');
+  // 0 is valid (Java checks nothing): every message but the newest counts as "in disk".
+  if (!(o.accessMessageInMemoryMaxRatio >= 0 && o.accessMessageInMemoryMaxRatio <= 100)) fail('accessMessageInMemoryMaxRatio', 'must be 0..100 (percent)');
   for (const h of o.deleteWhen.split(';')) {
     if (!/^\d{1,2}$/.test(h.trim()) || Number(h) > 23) fail('deleteWhen', `hours must be 0..23 separated by ';', got ${JSON.stringify(o.deleteWhen)}`);
   }

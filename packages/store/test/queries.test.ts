@@ -171,4 +171,13 @@ describe('queries', () => {
     expect(await store.checkInDiskByConsumeOffset('Nope', 0, 0)).toBe(false);
     await store.shutdown();
   });
+
+  it('takes accessMessageInMemoryMaxRatio 0 (as Java does): every message but the newest is in disk', async () => {
+    const dir = await tmp();
+    const store = await openStore(dir, { accessMessageInMemoryMaxRatio: 0 });
+    await store.putMessage(msg('Disk', 0, 'x'));
+    await store.putMessage(msg('Disk', 0, 'y'));
+    expect(await store.checkInDiskByConsumeOffset('Disk', 0, 0)).toBe(true);
+    await store.shutdown();
+  });
 });
