@@ -29,23 +29,20 @@ beforeAll(() => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
 });
 
-/** A port free a moment ago whose HA neighbour (port + 1) is free too. */
+/**
+ * A port free a moment ago whose HA neighbour (port + 1) is free too, below Linux's ephemeral range (32768+) so that
+ * no outgoing connection takes it while a broker process is down between restarts.
+ */
 async function freePort(): Promise<number> {
-  const listen = (port: number): Promise<net.Server | undefined> =>
+  const free = (port: number): Promise<boolean> =>
     new Promise((res) => {
       const s = net.createServer();
-      s.once('error', () => res(undefined));
-      s.listen(port, '127.0.0.1', () => res(s));
+      s.once('error', () => res(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
     });
   for (;;) {
-    const s = (await listen(0))!;
-    const port = (s.address() as net.AddressInfo).port;
-    const ha = port < 65535 ? await listen(port + 1) : undefined;
-    await new Promise<void>((r) => s.close(() => r()));
-    if (ha !== undefined) {
-      await new Promise<void>((r) => ha.close(() => r()));
-      return port;
-    }
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await free(port)) && (await free(port + 1))) return port;
   }
 }
 

@@ -59,7 +59,7 @@ function mqbroker(args: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, stdout: () => out, stderr: () => err, exited: new Promise((r) => child.on('exit', (code, signal) => r({ code, signal }))) };
+  return { child, stdout: () => out, stderr: () => err, exited: new Promise((r) => child.on('close', (code, signal) => r({ code, signal }))) };
 }
 
 describe('conf/', () => {

@@ -59,17 +59,21 @@ export async function startNameServer(init: NameServerInit = {}): Promise<Starte
   };
 }
 
-/** A port nothing on 127.0.0.1 listens on right now. */
+/**
+ * A port nothing on 127.0.0.1 listens on right now, below Linux's ephemeral range (32768+) so that outgoing
+ * connections do not take it before it is used.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port from the OS');
-  return address.port;
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await free(port)) return port;
+  }
 }
 
 export interface StartBrokerOptions {

@@ -228,7 +228,7 @@ describe('client housekeeping against the real servers', () => {
     onCleanup(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
     expect(code, err).toBe(0);
     expect(out).toContain('polled after shutdown: 0');
   }, 60_000);
