@@ -13,7 +13,6 @@
  * --cpu-prof-dir DIR runs the broker child with --cpu-prof so a profile of
  * the broker side lands in DIR when the run ends.
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { Broker } from '@rocketmq-ts/broker';
 import { RequestCode, ResponseCode, SerializeType, createRequest, encodeSendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
 import { RemotingClient } from '@rocketmq-ts/remoting';
+import { type CpuProbe, cpuUs, forkServer, percentile, serveChild } from './lib/child-server.js';
 
 const HOST = '127.0.0.1';
 const TOPIC = 'BenchSend';
@@ -48,53 +48,9 @@ if (process.argv.includes('--serve')) {
   const flush = process.argv[process.argv.indexOf('--serve') + 1] ?? 'ASYNC_FLUSH';
   const queues = Number(process.argv[process.argv.indexOf('--serve') + 2] ?? '8');
   const { broker, dir } = await serve(flush, queues);
-  process.send?.({ port: broker.port });
-  // The parent asks for our CPU time around each measured window: CPU per send does not depend on what else the machine runs.
-  process.on('message', () => process.send?.({ cpu: process.cpuUsage() }));
-  process.on('disconnect', () => {
-    void broker.close().then(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    });
-  });
+  serveChild({ port: broker.port }, () => broker.close().then(() => rmSync(dir, { recursive: true, force: true })));
 } else {
   await main();
-}
-
-type CpuProbe = () => Promise<NodeJS.CpuUsage>;
-
-async function startChild(flush: string, queues: number, cpuProfDir: string | undefined): Promise<{ port: number; stop: () => Promise<void>; cpu: CpuProbe }> {
-  const execArgv = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', flush, String(queues)], { stdio: 'inherit', execArgv: [...process.execArgv, ...execArgv] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`broker process exited with ${code}`)));
-  });
-  const cpu: CpuProbe = () =>
-    new Promise((resolve) => {
-      const onMessage = (m: unknown): void => {
-        const cpuUsage = (m as { cpu?: NodeJS.CpuUsage }).cpu;
-        if (cpuUsage === undefined) return;
-        child.off('message', onMessage);
-        resolve(cpuUsage);
-      };
-      child.on('message', onMessage);
-      child.send('cpu');
-    });
-  return {
-    port,
-    cpu,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-  };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
@@ -131,7 +87,10 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     };
   } else {
-    ({ port, stop, cpu: brokerCpu } = await startChild(values.flush, queues, values['cpu-prof-dir']));
+    const profDir = values['cpu-prof-dir'];
+    const child = await forkServer<{ port: number }>(fileURLToPath(import.meta.url), ['--serve', values.flush, String(queues)], profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    ({ stop, cpu: brokerCpu } = child);
+    port = child.info.port;
   }
   const addr = `${HOST}:${port}`;
   const clients = Array.from({ length: connections }, () => new RemotingClient());
@@ -187,7 +146,7 @@ async function main(): Promise<void> {
     const elapsed = (performance.now() - start) / 1000;
     const c1 = process.cpuUsage(c0);
     const b1 = await brokerCpu();
-    const brokerUs = (b1.user + b1.system - b0.user - b0.system) / Math.max(1, completed);
+    const brokerUs = cpuUs(b0, b1) / Math.max(1, completed);
     const brokerSysUs = (b1.system - b0.system) / Math.max(1, completed);
     const senderUs = (c1.user + c1.system) / Math.max(1, completed);
     running = false;

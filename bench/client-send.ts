@@ -10,7 +10,6 @@
  *   npx tsc -b && npx tsx bench/client-send.ts [--concurrency 1,64,256]
  *     [--seconds 5] [--warmup 3] [--body 1024] [--queues 8] [--modes producer,raw]
  */
-import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,7 @@ import { Producer } from '@rocketmq-ts/client';
 import { RequestCode, ResponseCode, createRequest, encodeSendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
 import { RemotingClient } from '@rocketmq-ts/remoting';
 import { startBroker, startNameServer } from '@rocketmq-ts/testkit';
+import { cpuUs, forkServer, percentile, serveChild } from './lib/child-server.js';
 
 const TOPIC = 'BenchClientSend';
 
@@ -27,49 +27,9 @@ if (process.argv.includes('--serve')) {
   // Default segment sizes, as bench/broker-send.ts runs the broker (the testkit's are small for tests).
   const b = await startBroker({ namesrvAddr: ns.address, config: { brokerName: 'bench', mappedFileSizeCommitLog: 1024 * 1024 * 1024, mappedFileSizeConsumeQueue: 300_000 * 20 } });
   await b.broker.createTopic(TOPIC, queues);
-  process.send?.({ namesrv: ns.address, broker: b.address });
-  // The parent asks for our CPU time around each measured window.
-  process.on('message', () => process.send?.({ cpu: process.cpuUsage() }));
-  process.on('disconnect', () => {
-    void b.close().then(() => ns.close()).then(() => process.exit(0));
-  });
+  serveChild({ namesrv: ns.address, broker: b.address }, () => b.close().then(() => ns.close()));
 } else {
   await main();
-}
-
-type CpuProbe = () => Promise<NodeJS.CpuUsage>;
-
-async function startChild(queues: number): Promise<{ namesrv: string; broker: string; stop: () => Promise<void>; cpu: CpuProbe }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', String(queues)], { stdio: 'inherit', execArgv: process.execArgv });
-  const addrs = await new Promise<{ namesrv: string; broker: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { namesrv: string; broker: string }));
-    child.once('exit', (code) => reject(new Error(`broker process exited with ${code}`)));
-  });
-  const cpu: CpuProbe = () =>
-    new Promise((resolve) => {
-      const onMessage = (m: unknown): void => {
-        const cpuUsage = (m as { cpu?: NodeJS.CpuUsage }).cpu;
-        if (cpuUsage === undefined) return;
-        child.off('message', onMessage);
-        resolve(cpuUsage);
-      };
-      child.on('message', onMessage);
-      child.send('cpu');
-    });
-  return {
-    ...addrs,
-    cpu,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-  };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
@@ -90,7 +50,11 @@ async function main(): Promise<void> {
   const body = Buffer.alloc(Number(values.body), 0x61);
   const modes = values.modes.split(',');
 
-  const { namesrv, broker, stop, cpu: brokerCpu } = await startChild(queues);
+  const {
+    info: { namesrv, broker },
+    stop,
+    cpu: brokerCpu,
+  } = await forkServer<{ namesrv: string; broker: string }>(fileURLToPath(import.meta.url), ['--serve', String(queues)]);
   const producer = new Producer({ nameServer: namesrv, group: 'PG_BENCH_CLIENT' });
   await producer.start();
   const raw = new RemotingClient();
@@ -146,7 +110,7 @@ async function main(): Promise<void> {
       const b1 = await brokerCpu();
       running = false;
       await Promise.all(workers);
-      const brokerUs = (b1.user + b1.system - b0.user - b0.system) / Math.max(1, completed);
+      const brokerUs = cpuUs(b0, b1) / Math.max(1, completed);
       const senderUs = (c1.user + c1.system) / Math.max(1, completed);
       const sorted = Float64Array.from(latencies).sort();
       console.log(

@@ -18,12 +18,12 @@
  *   npx tsc -b && npx tsx bench/client.ts [--concurrency 1,16,64,256]
  *     [--seconds 5] [--warmup 1] [--body 1024] [--queues 8] [--messages 200000]
  */
-import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Producer, PushConsumer } from '@rocketmq-ts/client';
 import { startBroker, startNameServer } from '@rocketmq-ts/testkit';
+import { cpuUs, forkServer, percentile, serveChild } from './lib/child-server.js';
 
 const TOPIC = 'BenchClient';
 
@@ -36,56 +36,9 @@ if (process.argv.includes('--serve')) {
   });
   broker.broker.topics.updateTopicConfig({ topicName: TOPIC, readQueueNums: queues, writeQueueNums: queues, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false });
   await broker.broker.registerBrokerAll(false, false, true);
-  process.send?.({ nsAddr: ns.address });
-  process.on('message', () => process.send?.({ cpu: process.cpuUsage() }));
-  process.on('disconnect', () => {
-    void broker
-      .close()
-      .then(() => ns.close())
-      .then(() => process.exit(0));
-  });
+  serveChild({ nsAddr: ns.address }, () => broker.close().then(() => ns.close()));
 } else {
   await main();
-}
-
-type CpuProbe = () => Promise<NodeJS.CpuUsage>;
-
-async function startServers(queues: number): Promise<{ nsAddr: string; cpu: CpuProbe; stop: () => Promise<void> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', String(queues)], { stdio: 'inherit' });
-  const nsAddr = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { nsAddr: string }).nsAddr));
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
-  });
-  const cpu: CpuProbe = () =>
-    new Promise((resolve) => {
-      const onMessage = (m: unknown): void => {
-        const usage = (m as { cpu?: NodeJS.CpuUsage }).cpu;
-        if (usage === undefined) return;
-        child.off('message', onMessage);
-        resolve(usage);
-      };
-      child.on('message', onMessage);
-      child.send('cpu');
-    });
-  return {
-    nsAddr,
-    cpu,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-  };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-// A function declaration: main() runs from the top-level await above, before later consts exist.
-function cpuUs(a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number {
-  return b.user + b.system - a.user - a.system;
 }
 
 async function main(): Promise<void> {
@@ -103,7 +56,8 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const warmup = Number(values.warmup);
   const body = Buffer.alloc(Number(values.body), 0x61);
-  const servers = await startServers(Number(values.queues));
+  const child = await forkServer<{ nsAddr: string }>(fileURLToPath(import.meta.url), ['--serve', values.queues]);
+  const servers = { nsAddr: child.info.nsAddr, cpu: child.cpu, stop: child.stop };
   console.log(
     `client: node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, body ${body.length} B, ${values.queues} queues, ` +
       `servers in a child process, ${warmup}s warmup + ${seconds}s per level, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,

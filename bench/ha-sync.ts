@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { Broker, type BrokerConfig } from '@rocketmq-ts/broker';
 import { RequestCode, ResponseCode, createRequest, encodeSendMessageRequestHeaderV2 } from '@rocketmq-ts/protocol';
 import { RemotingClient } from '@rocketmq-ts/remoting';
+import { percentile } from './lib/child-server.js';
 
 const HOST = '127.0.0.1';
 const TOPIC = 'BenchHa';
@@ -114,11 +115,6 @@ interface HaInfo {
   connectionCount: number;
   slaveFallBehindBytes: number;
   replicationLatency: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function runMode(mode: string, o: { n: number; seconds: number; warmup: number; body: Buffer; queues: number; batch: number; cpuProfDir: string | undefined }) {

@@ -8,12 +8,12 @@
  *   npx tsc -b && npx tsx bench/remoting-echo.ts [--concurrency 1,16,64,256]
  *     [--seconds 5] [--warmup 1] [--body 1024] [--serialize json|rocketmq] [--inproc]
  */
-import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RequestCode, ResponseCode, SerializeType, createRequest, createResponse } from '@rocketmq-ts/protocol';
 import { RemotingClient, RemotingServer } from '@rocketmq-ts/remoting';
+import { forkServer, percentile, serveChild } from './lib/child-server.js';
 
 const HOST = '127.0.0.1';
 
@@ -26,26 +26,9 @@ async function serve(): Promise<RemotingServer> {
 
 if (process.argv.includes('--serve')) {
   const server = await serve();
-  process.send?.({ port: server.port });
-  process.on('disconnect', () => {
-    void server.close().then(() => process.exit(0));
-  });
+  serveChild({ port: server.port }, () => server.close());
 } else {
   await main();
-}
-
-async function startChildServer(): Promise<{ port: number; stop: () => void }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
-  });
-  return { port, stop: () => child.disconnect() };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
@@ -72,7 +55,9 @@ async function main(): Promise<void> {
     port = server.port!;
     stop = () => server.close();
   } else {
-    ({ port, stop } = await startChildServer());
+    const child = await forkServer<{ port: number }>(fileURLToPath(import.meta.url), ['--serve']);
+    ({ stop } = child);
+    port = child.info.port;
   }
   const addr = `${HOST}:${port}`;
   const client = new RemotingClient();
