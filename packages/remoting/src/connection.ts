@@ -259,8 +259,11 @@ export class TcpChannel implements Channel {
   private enqueueCommand(command: RemotingCommand): RmqError | undefined {
     try {
       // Bytes past batchLen are not ours until counted, so a throw halfway leaves nothing behind.
+      // A negative answer is the room the prefix needs; a fresh batch's default size may still be too small for a
+      // large header (a first frame, or after the idle sweep dropped the batch), so ask again with the size it gave.
       let n = this.batch === undefined ? -1 : encodeFramePrefixInto(command, this.batch, this.batchLen);
-      if (n < 0) {
+      for (let attempt = 0; n < 0; attempt++) {
+        if (attempt === 2) throw new Error(`the frame prefix does not fit the ${-n} bytes it asked for`);
         this.newBatch(-n);
         n = encodeFramePrefixInto(command, this.batch!, 0);
       }

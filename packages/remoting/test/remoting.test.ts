@@ -54,6 +54,21 @@ describe('request and response', () => {
     expect(res.body?.toString()).toBe('hello');
   });
 
+  it('sends a first frame whose header outgrows a fresh write batch, then small ones on the same connection', async () => {
+    const { server, addr } = await startServer({}, (s) => s.registerProcessor(RequestCode.SEND_MESSAGE, echo));
+    track(server);
+    const client = track(new RemotingClient());
+    // ~100 KB of JSON header: more than the 64 KiB a fresh batch starts with, in both directions.
+    const properties = 'k\u0001' + 'v'.repeat(100_000);
+    for (const serializeType of [SerializeType.JSON, SerializeType.ROCKETMQ]) {
+      const big = await client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE, { properties }, Buffer.from('big'), { serializeType }), 3000);
+      expect(big.code).toBe(ResponseCode.SUCCESS);
+      expect(big.extFields['properties']).toBe(properties);
+      const small = await client.invoke(addr, createRequest(RequestCode.SEND_MESSAGE, { topic: 'T' }, Buffer.from('small'), { serializeType }), 3000);
+      expect(small.body?.toString()).toBe('small');
+    }
+  });
+
   it('keeps many concurrent requests apart', async () => {
     const { server, addr } = await startServer({}, (s) =>
       s.registerProcessor(RequestCode.SEND_MESSAGE, async (req) => {
