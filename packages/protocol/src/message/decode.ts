@@ -1,8 +1,10 @@
 /**
  * Decoding a PULL_MESSAGE response body (stored records back to back, exactly
- * as in the CommitLog) into the messages a consumer sees
- * (MessageDecoder.decodes with MessageClientExt semantics: msgId is UNIQ_KEY
- * when the producer set one, else the offset msgId).
+ * as in the CommitLog) into MessageExt (MessageDecoder.decodes with
+ * MessageClientExt semantics: msgId is UNIQ_KEY when the producer set one,
+ * else the offset msgId). The admin tools read messages this way; the
+ * client's consumers build their own view straight from decodeRecordAt
+ * (client/src/message.ts).
  */
 import { type StoredMessage, MESSAGE_MAGIC_CODE, MESSAGE_MAGIC_CODE_V2, MIN_RECORD_LENGTH, decodeRecordAt } from './record.js';
 import { PropertyKey } from './properties.js';
@@ -32,7 +34,8 @@ export interface DecodedMessages {
 /** Adds the client view (msgId, tags, keys) to a decoded record. */
 export function toMessageExt(m: StoredMessage): MessageExt {
   const p = m.properties;
-  // Field by field, not `{ ...m }`: the spread took 14% of a draining consumer's CPU (bench/RESULTS.md, s5).
+  // Field by field, not `{ ...m }`: V8's slow path for that spread took 14% of a draining consumer's CPU when consumers
+  // still came through here (bench/RESULTS.md, s5). A field added to StoredMessage must be added here too.
   return {
     storeSize: m.storeSize,
     magicCode: m.magicCode,
