@@ -168,22 +168,12 @@ export function encodeHeader(cmd: RemotingCommand): Buffer {
  * buffer. Writers send this and the body separately so large bodies are never copied.
  */
 export function encodeFramePrefix(cmd: RemotingCommand): Buffer {
-  const bodyLen = cmd.body?.length ?? 0;
-  let prefix: Buffer;
-  let headerLen: number;
-  if (cmd.serializeType === SerializeType.ROCKETMQ) {
-    const out = Buffer.allocUnsafe(8 + binaryHeaderBound(cmd));
-    headerLen = writeBinaryHeader(cmd, out, 8);
-    prefix = out.subarray(0, 8 + headerLen);
-  } else {
-    const text = jsonHeaderText(cmd);
-    headerLen = Buffer.byteLength(text, 'utf8');
-    prefix = Buffer.allocUnsafe(8 + headerLen);
-    utf8Write(prefix, text, 8);
-  }
-  prefix.writeInt32BE(4 + headerLen + bodyLen, 0);
-  prefix.writeInt32BE(((cmd.serializeType & 0xff) << 24) | headerLen, 4);
-  return prefix;
+  // One writer for both forms: a small first guess, else exactly the room the writer asks for.
+  const guess = Buffer.allocUnsafe(512);
+  const n = encodeFramePrefixInto(cmd, guess, 0);
+  if (n >= 0) return guess.subarray(0, n);
+  const out = Buffer.allocUnsafe(-n);
+  return out.subarray(0, encodeFramePrefixInto(cmd, out, 0));
 }
 
 /**
