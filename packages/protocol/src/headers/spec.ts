@@ -195,22 +195,22 @@ export function defineHeader<T extends object>(
 
   // Presence bitmask -> field indexes in Java's HashMap order; one integer key instead of a joined string.
   const javaOrderByMask = new Map<number, readonly number[]>();
-  const maskable = fields.length <= 30;
+  // The largest RocketMQ header has 14 fields; a presence mask in a small integer covers 30.
+  if (fields.length > 30) throw new Error(`header ${name}: ${fields.length} fields, at most 30 are supported`);
+  const indexOf = new Map(fields.map(([key], i) => [key, i] as const));
 
   function javaOrder(mask: number): readonly number[] {
     let order = javaOrderByMask.get(mask);
     if (order === undefined) {
       const present: string[] = [];
       for (let i = 0; i < fields.length; i++) if ((mask & (1 << i)) !== 0) present.push(fields[i]![0]);
-      const index = new Map(fields.map(([key], i) => [key, i] as const));
-      order = javaHashMapOrder(present).map((key) => index.get(key)!);
+      order = javaHashMapOrder(present).map((key) => indexOf.get(key)!);
       javaOrderByMask.set(mask, order);
     }
     return order;
   }
 
   function encode(header: T, order: HeaderKeyOrder = 'java'): Record<string, string> {
-    if (!maskable) return encodeUncached(header, order);
     const h = header as Record<string, unknown>;
     const values: Array<string | undefined> = new Array<string | undefined>(fields.length);
     let mask = 0;
@@ -230,25 +230,6 @@ export function defineHeader<T extends object>(
     } else {
       for (let i = 0; i < fields.length; i++) if ((mask & (1 << i)) !== 0) out[fields[i]![0]] = values[i]!;
     }
-    return out;
-  }
-
-  function encodeUncached(header: T, order: HeaderKeyOrder): Record<string, string> {
-    const h = header as Record<string, unknown>;
-    const present: string[] = [];
-    const values = new Map<string, string>();
-    for (const [key, f] of fields) {
-      let v = h[key];
-      if (v === undefined || v === null) {
-        if (f.presence === 'primitive') v = primitiveDefault(f.type);
-        else continue;
-      }
-      present.push(key);
-      values.set(key, formatValue(f.type, v));
-    }
-    const keys = order === 'java' ? javaHashMapOrder(present) : present;
-    const out: Record<string, string> = {};
-    for (const k of keys) out[k] = values.get(k)!;
     return out;
   }
 
