@@ -122,26 +122,3 @@ export async function storedMessages(b: StartedBroker, topic: string): Promise<S
   }
   return out;
 }
-
-/** A logger that keeps every line (to assert on log lines). */
-export function recordingLogger(): Logger & { readonly lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> } {
-  const lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
-  const make = (bound: Record<string, unknown>): Logger => {
-    const at =
-      (level: string) =>
-      (a: unknown, b?: unknown): void => {
-        if (typeof a === 'string') lines.push({ level, msg: a, fields: { ...bound } });
-        else lines.push({ level, msg: typeof b === 'string' ? b : '', fields: { ...bound, ...(a as Record<string, unknown>) } });
-      };
-    return {
-      trace: at('trace'),
-      debug: at('debug'),
-      info: at('info'),
-      warn: at('warn'),
-      error: at('error'),
-      fatal: at('fatal'),
-      child: (fields: Record<string, unknown>) => make({ ...bound, ...fields }),
-    } as unknown as Logger;
-  };
-  return Object.assign(make({}), { lines });
-}

@@ -4,13 +4,14 @@
  * (discarded after transactionCheckMax checks, with a log line), the
  * immunity property, and a pending transaction surviving a broker restart.
  */
+import { MemoryLogger } from '@rocketmq-ts/common';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransactionState, type ReceivedMessage, TransactionProducer, type TransactionChecker } from '@rocketmq-ts/client';
 import { MessageSysFlag, RequestCode, ResponseCode, createRequest } from '@rocketmq-ts/protocol';
 import type { StartedBroker } from '@rocketmq-ts/testkit';
-import { FAST_CLIENT, featureCluster, instanceName, recordingLogger, storedMessages } from './features-helpers.js';
+import { FAST_CLIENT, featureCluster, instanceName, storedMessages } from './features-helpers.js';
 import { client, onCleanup, sleep, waitFor } from './helpers.js';
 
 /** Short transaction timers: checked 1 s after birth, a round every 500 ms. */
@@ -104,7 +105,7 @@ describe('transactions', () => {
   });
 
   it('gives up after transactionCheckMax checks: moved to TRANS_CHECK_MAX_TIME_TOPIC with an error line, never delivered', async () => {
-    const log = recordingLogger();
+    const log = new MemoryLogger();
     const cl = await featureCluster({ ...FAST_TX, transactionCheckMax: 3 }, log);
     const b = cl.broker;
     await b.broker.createTopic('TxForever', 1);
@@ -120,7 +121,7 @@ describe('transactions', () => {
     const [dead] = await storedMessages(b, 'TRANS_CHECK_MAX_TIME_TOPIC');
     expect(dead!.body!.toString()).toBe('undecided');
     expect(dead!.properties).toMatchObject({ REAL_TOPIC: 'TxForever', TRANSACTION_CHECK_TIMES: '3' });
-    const line = log.lines.find((l) => l.level === 'error' && l.msg.includes('checked too many times'));
+    const line = log.records.find((l) => l.level === 'error' && l.msg.includes('checked too many times'));
     expect(line?.fields).toMatchObject({ realTopic: 'TxForever', checkTimes: '3', producerGroup: 'PG_TX_FOREVER' });
     await sleep(1200);
     expect(counts).toHaveLength(3);

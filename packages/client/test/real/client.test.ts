@@ -4,6 +4,7 @@
  * graceful shutdown that persists offsets and unregisters, and errors with
  * stable codes, the retriable flag and the broker's answer.
  */
+import { MemoryLogger } from '@rocketmq-ts/common';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -24,7 +25,6 @@ import {
   onlineClients,
   producer,
   realCluster,
-  recordingLogger,
   startedConsumer,
   uniq,
   waitFor,
@@ -67,7 +67,7 @@ describe('client housekeeping against the real servers', () => {
       await waitFor(async () => (await via.examineTopicRouteInfo(topic).catch(() => undefined)) !== undefined, 10_000, `route of ${topic}`);
     };
 
-    const log = recordingLogger();
+    const log = new MemoryLogger();
     const p = new Producer({ nameServer: `${await deadAddress()};${ns1.address};${ns2.address}`, group: uniq('PG'), ...FAST_CLIENT, logger: log });
     await p.start();
     onCleanup(() => p.shutdown());
@@ -90,7 +90,7 @@ describe('client housekeeping against the real servers', () => {
     const t3 = uniq('NT');
     await makeTopic(t3, admin1);
     expect((await p.send({ topic: t3, body: 'three' })).sendStatus).toBe('SEND_OK');
-    const unreachable = log.lines.filter((l) => l.msg === 'NameServer unreachable, trying the next').map((l) => l.fields['nameServer']);
+    const unreachable = log.records.filter((l) => l.msg === 'NameServer unreachable, trying the next').map((l) => l.fields['nameServer']);
     expect(unreachable).toContain(ns2.address);
   });
 

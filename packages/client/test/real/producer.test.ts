@@ -3,10 +3,11 @@
  * arrives at a consumer, delays and timers, retries on another broker with
  * fault isolation, and request-reply.
  */
+import { MemoryLogger } from '@rocketmq-ts/common';
 import { describe, expect, it } from 'vitest';
 import { decodeOffsetMsgId } from '@rocketmq-ts/protocol';
 import type { MessageQueue, ReceivedMessage } from '../../src/index.js';
-import { createTopic, producer, realCluster, recordingLogger, sleep, startedConsumer, uniq, waitFor } from './support.js';
+import { createTopic, producer, realCluster, sleep, startedConsumer, uniq, waitFor } from './support.js';
 
 describe('producer against the real broker', () => {
   it('sends sync, async and oneway with tags, keys and properties intact; compresses bodies from the threshold on', async () => {
@@ -142,9 +143,9 @@ describe('producer against the real broker', () => {
     await createTopic(c, topic, 2);
     // Routes are not refreshed during the test (the first periodic refresh runs right after start, before
     // the topic is known): the producers keep the stopped broker's queues.
-    const plainLog = recordingLogger();
+    const plainLog = new MemoryLogger();
     const plain = await producer(c, { pollNameServerInterval: 600_000, logger: plainLog, sendMsgTimeout: 10_000 });
-    const isolatingLog = recordingLogger();
+    const isolatingLog = new MemoryLogger();
     // Only failures isolate (a slow answer on a loaded machine must not isolate broker-b too).
     const isolating = await producer(c, {
       pollNameServerInterval: 600_000,
@@ -165,7 +166,7 @@ describe('producer against the real broker', () => {
         expect(r.messageQueue.brokerName).toBe('broker-b');
       }
     }
-    const failuresOnA = (log: ReturnType<typeof recordingLogger>): number => log.lines.filter((l) => l.msg === 'send failed' && l.fields['broker'] === 'broker-a').length;
+    const failuresOnA = (log: MemoryLogger): number => log.records.filter((l) => l.msg === 'send failed' && l.fields['broker'] === 'broker-a').length;
     // Without fault isolation every send that picks broker-a first fails there and is retried on broker-b.
     expect(failuresOnA(plainLog)).toBeGreaterThanOrEqual(2);
     // With it, broker-a is not tried again after its first failure (isolated for 10 minutes).
@@ -179,14 +180,14 @@ describe('producer against the real broker', () => {
     const c = await realCluster({ brokers: 2 });
     const topic = uniq('AT');
     await createTopic(c, topic, 2);
-    const log = recordingLogger();
+    const log = new MemoryLogger();
     const p = await producer(c, { pollNameServerInterval: 600_000, logger: log, sendMsgTimeout: 10_000 });
     await sleep(200);
     expect(new Set((await p.fetchPublishMessageQueues(topic)).map((q) => q.brokerName))).toEqual(new Set(['broker-a', 'broker-b']));
     await c.brokers[0]!.stop();
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => p.sendAsync({ topic, body: `a${i}` })));
     for (const r of results) expect(r.messageQueue.brokerName).toBe('broker-b');
-    expect(log.lines.filter((l) => l.fields['broker'] === 'broker-a').length).toBeGreaterThan(0);
+    expect(log.records.filter((l) => l.fields['broker'] === 'broker-a').length).toBeGreaterThan(0);
   });
 
   it('request-reply: a consumer replies through the broker and request() resolves with the reply', async () => {

@@ -8,7 +8,6 @@
 import { afterEach } from 'vitest';
 import { AdminClient } from '@rocketmq-ts/admin';
 import type { BrokerConfig } from '@rocketmq-ts/broker';
-import type { Logger } from '@rocketmq-ts/common';
 import { type StartedBroker, startBroker, startNameServer, tempDir } from '@rocketmq-ts/testkit';
 import { LitePullConsumer, Producer, PushConsumer, TransactionProducer } from '../../src/index.js';
 import type { LitePullConsumerInit, MessageListener, MessageSelector, ProducerInit, PushConsumerInit, TransactionProducerInit } from '../../src/index.js';
@@ -242,33 +241,4 @@ export async function onlineClients(c: RealCluster, group: string, brokerAddr?: 
   } catch {
     return [];
   }
-}
-
-export interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-}
-
-/** A Logger that keeps every line, child bindings merged in. */
-export function recordingLogger(): Logger & { readonly lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const make = (bound: Record<string, unknown>): Logger => {
-    const at =
-      (level: string) =>
-      (a: unknown, b?: unknown): void => {
-        if (typeof a === 'string') lines.push({ level, msg: a, fields: { ...bound } });
-        else lines.push({ level, msg: typeof b === 'string' ? b : '', fields: { ...bound, ...(a as Record<string, unknown>) } });
-      };
-    return {
-      trace: at('trace'),
-      debug: at('debug'),
-      info: at('info'),
-      warn: at('warn'),
-      error: at('error'),
-      fatal: at('fatal'),
-      child: (fields: Record<string, unknown>) => make({ ...bound, ...fields }),
-    } as unknown as Logger;
-  };
-  return Object.assign(make({}), { lines });
 }
